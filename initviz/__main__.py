@@ -1,0 +1,7 @@
+"""``python -m initviz``."""
+
+import sys
+
+from initviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,159 @@
+"""Headless verbs over the engine: ``initviz stats`` and ``initviz dump``.
+
+Bad input prints one line on stderr and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import re
+import sys
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+import initviz
+from initviz.engine import network, stats
+from initviz.engine.memory import DEFAULT_BUDGET_BYTES
+from initviz.errors import ExperimentError
+from initviz.model import Experiment, default_experiment, load_experiment
+from initviz.model.files import atomic_write_bytes
+
+EXIT_USAGE = 2
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """'2GiB' -> 2147483648; plain numbers are bytes."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else None
+    if not match or unit not in _SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; use e.g. 512MiB, 2GiB or a number of bytes")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def _experiment(args: argparse.Namespace) -> Experiment:
+    return default_experiment() if args.experiment is None else load_experiment(args.experiment)
+
+
+def _describe(component_json: Any) -> str:
+    if isinstance(component_json, str):
+        return component_json
+    params = ",".join(f"{k}={v}" for k, v in component_json.items() if k != "name")
+    return f"{component_json['name']}({params})"
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def stats_document(experiment: Experiment, result: network.SimulationResult) -> dict[str, Any]:
+    """The JSON document of ``initviz stats --json``."""
+    layers = []
+    for i, (spec, summaries) in enumerate(zip(experiment.layers, stats.result_summaries(result))):
+        fan_in, fan_out = experiment.fans(i)
+        entry: dict[str, Any] = {
+            "index": i, "units": spec.units, "activation": spec.activation.to_json(), "init": spec.init.to_json(),
+            "bias": spec.bias.to_json(), "fan_in": fan_in, "fan_out": fan_out,
+        }
+        for kind, summary in summaries.items():
+            entry[kind] = {k: _finite_or_none(v) for k, v in summary.stats.items()}
+        layers.append(entry)
+    return {"name": experiment.name, "dtype": experiment.dtype, "seed": experiment.seed,
+            "loss": _finite_or_none(float(result.loss)), "layers": layers}
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None else f"{value:.3g}"
+
+
+def format_table(doc: dict[str, Any], seconds: float) -> str:
+    """A readable per-layer table of ``stats_document`` output."""
+    head = (f"{'layer':>5} {'units':>6} {'activation':<12} {'init':<22} {'W std':>9} {'a mean':>9} "
+            f"{'a std':>9} {'sat%':>6} {'dead':>5} {'da std':>9} {'dW std':>9} {'non-finite':>10}")
+    lines = [f"{doc['name']}  ({doc['dtype']}, seed {doc['seed']})  loss {_num(doc['loss'])}  "
+             f"computed in {seconds * 1000:.0f} ms", head, "-" * len(head)]
+    for layer in doc["layers"]:
+        a = layer["activations"]
+        sat = "—" if a["frac_saturated"] is None else f"{100 * a['frac_saturated']:.1f}"
+        bad = sum(layer[k]["n_nan"] + layer[k]["n_inf"] for k in stats.KINDS)
+        lines.append(
+            f"{layer['index']:>5} {layer['units']:>6} {_describe(layer['activation']):<12.12} "
+            f"{_describe(layer['init']):<22.22} {_num(layer['weights']['std']):>9} {_num(a['mean']):>9} "
+            f"{_num(a['std']):>9} {sat:>6} {a['dead_units']:>5} {_num(layer['activation_grads']['std']):>9} "
+            f"{_num(layer['weight_grads']['std']):>9} {bad:>10}")
+    return "\n".join(lines)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    experiment = _experiment(args)
+    start = time.perf_counter()
+    result = network.simulate(experiment, memory_budget=args.memory_budget)
+    doc = stats_document(experiment, result)
+    seconds = time.perf_counter() - start
+    print(json.dumps(doc, indent=2, allow_nan=False) if args.json else format_table(doc, seconds))
+    return 0
+
+
+def dump_arrays(result: network.SimulationResult) -> dict[str, np.ndarray]:
+    """x, t, loss and per layer i: W{i}, b{i}, z{i}, a{i}, da{i}, dz{i}, dW{i}, db{i}."""
+    arrays = {"x": result.x, "t": result.t, "loss": np.asarray(result.loss)}
+    for i, layer in enumerate(result.layers):
+        for name in ("W", "b", "z", "a", "da", "dz", "dW", "db"):
+            arrays[f"{name}{i}"] = getattr(layer, name)
+    return arrays
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    result = network.simulate(_experiment(args), memory_budget=args.memory_budget)
+    buffer = io.BytesIO()
+    np.savez(buffer, **dump_arrays(result))
+    atomic_write_bytes(args.output, buffer.getvalue())
+    print(f"wrote {args.output} ({len(result.layers)} layers)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="initviz", description="A laboratory for weight initialization.")
+    parser.add_argument("--version", action="version", version=f"initviz {initviz.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("experiment", nargs="?", metavar="EXP.json", help="experiment file (default: built-in)")
+        p.add_argument("--memory-budget", type=parse_size, default=DEFAULT_BUDGET_BYTES, metavar="SIZE",
+                       help="refuse simulations needing more than this (default 2GiB)")
+        return p
+
+    p = add("stats", "Simulate one forward and backward pass and print per-layer statistics.")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.set_defaults(func=cmd_stats)
+    p = add("dump", "Simulate and write every tensor to an .npz file for a notebook.")
+    p.add_argument("-o", "--output", required=True, metavar="RUN.npz", help="where to write")
+    p.set_defaults(func=cmd_dump)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["stats", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return args.func(args)
+    except ExperimentError as err:
+        print(f"initviz: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("initviz: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
