@@ -1,0 +1,69 @@
+"""Statistics and histograms against numpy references, with inf/NaN and sampling."""
+
+import numpy as np
+import pytest
+
+from initviz.engine import network, stats
+from initviz.model import parse_experiment
+
+
+def test_summary_matches_numpy_on_finite_data():
+    v = np.random.default_rng(0).normal(0.3, 2.0, size=(500, 40)).astype(np.float32)
+    v[0, :7] = 0
+    s = stats.summarize(v, bins=32)
+    assert s.stats["count"] == v.size
+    assert s.stats["mean"] == pytest.approx(float(v.astype(np.float64).mean()), rel=1e-9)
+    assert s.stats["std"] == pytest.approx(float(v.astype(np.float64).std()), rel=1e-9)
+    assert s.stats["min"] == float(v.min()) and s.stats["max"] == float(v.max())
+    assert s.stats["p01"] == pytest.approx(float(np.quantile(v, 0.01)), rel=1e-6)
+    assert s.stats["p99"] == pytest.approx(float(np.quantile(v, 0.99)), rel=1e-6)
+    assert s.stats["frac_zero"] == pytest.approx(7 / v.size)
+    counts, edges = np.histogram(v.astype(np.float64), bins=32, range=(float(v.min()), float(v.max())))
+    np.testing.assert_allclose(s.histogram.edges, edges)
+    # bin membership can differ only for values within rounding of an edge
+    assert np.abs(s.histogram.counts - counts).sum() <= 2
+    assert s.histogram.counts.sum() == v.size and not s.histogram.sampled
+
+
+def test_nonfinite_values_are_counted_not_binned():
+    v = np.array([1.0, 2.0, np.nan, np.inf, -np.inf, -np.inf, 3.0], dtype=np.float32)
+    s = stats.summarize(v, bins=4)
+    assert (s.stats["n_nan"], s.stats["n_posinf"], s.stats["n_neginf"], s.stats["n_inf"]) == (1, 1, 2, 3)
+    assert s.stats["mean"] == pytest.approx(2.0) and s.stats["min"] == 1.0 and s.stats["max"] == 3.0
+    assert s.histogram.counts.sum() == 3 == s.histogram.n_finite
+
+
+def test_all_nan_tensor_gives_empty_histogram_and_no_moments():
+    s = stats.summarize(np.full((4, 4), np.nan, dtype=np.float32))
+    assert s.stats["mean"] is None and s.stats["std"] is None and s.stats["p01"] is None
+    assert s.stats["n_nan"] == 16 and s.histogram.counts.sum() == 0
+
+
+def test_constant_tensor_gets_one_narrow_bin():
+    s = stats.summarize(np.full(100, 0.25), bins=8)
+    assert s.stats["std"] == 0.0
+    assert s.histogram.counts.max() == 100
+    assert s.histogram.edges[0] < 0.25 < s.histogram.edges[-1]
+
+
+def test_huge_tensor_is_sampled_to_the_cap_with_a_fixed_stream():
+    v = np.random.default_rng(1).standard_normal(100_000)
+    a, b = stats.summarize(v, cap=10_000), stats.summarize(v, cap=10_000)
+    assert a.histogram.sampled and a.histogram.n_binned == 10_000 and a.histogram.n_finite == 100_000
+    np.testing.assert_array_equal(a.histogram.counts, b.histogram.counts)
+    assert a.stats["std"] == pytest.approx(float(v.std()))  # moments use every value
+    assert a.stats["p99"] == pytest.approx(2.326, abs=0.1)
+
+
+def test_activation_extras_dead_units_and_saturation():
+    exp = parse_experiment({"dtype": "float64", "input": {"features": 50, "batch": 200},
+                            "layers": [{"units": 30, "activation": "tanh", "init": {"name": "normal", "std": 3.0}},
+                                       {"units": 20, "activation": "relu", "init": "he_normal",
+                                        "bias": {"name": "constant", "value": -100.0}}]})
+    result = network.simulate(exp)
+    tanh_layer, relu_layer = stats.result_summaries(result)
+    a = result.layers[0].a
+    assert tanh_layer["activations"].stats["frac_saturated"] == pytest.approx(float(np.mean(np.abs(a) > 0.97)))
+    assert tanh_layer["activations"].stats["frac_saturated"] > 0.5
+    assert relu_layer["activations"].stats["dead_units"] == 20
+    assert relu_layer["activations"].stats["frac_saturated"] is None

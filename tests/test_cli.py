@@ -1,0 +1,98 @@
+"""The headless CLI: stats table and JSON, dump, errors as one line with exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import initviz
+from initviz import cli
+from initviz.engine import network
+from initviz.model import experiment_json
+
+EXAMPLE = {"dtype": "float64", "input": {"features": 6, "batch": 4},
+           "layers": [{"units": 5, "activation": "relu", "init": "he_normal"},
+                      {"units": 3, "activation": "tanh", "init": "xavier_uniform"}]}
+
+
+@pytest.fixture
+def exp_file(tmp_path):
+    path = tmp_path / "exp.json"
+    path.write_text(experiment_json(initviz.load_experiment(EXAMPLE)))
+    return path
+
+
+def test_stats_json_matches_direct_simulation(exp_file, capsys):
+    assert cli.main(["stats", str(exp_file), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    result = initviz.simulate(EXAMPLE)
+    assert doc["loss"] == pytest.approx(float(result.loss))
+    assert [layer["index"] for layer in doc["layers"]] == [0, 1]
+    first = doc["layers"][0]
+    assert (first["units"], first["activation"], first["init"], first["fan_in"], first["fan_out"]) == (5, "relu", "he_normal", 6, 5)
+    assert first["weights"]["std"] == pytest.approx(float(result.layers[0].W.std()))
+    assert first["activation_grads"]["mean"] == pytest.approx(float(result.layers[0].da.mean()))
+    assert first["weight_grads"]["max"] == pytest.approx(float(result.layers[0].dW.max()))
+    assert set(first) >= {"weights", "preactivations", "activations", "activation_grads", "weight_grads"}
+    assert {"frac_saturated", "dead_units"} <= set(first["activations"])
+
+
+def test_stats_table_lists_every_layer(exp_file, capsys):
+    assert cli.main(["stats", str(exp_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "loss" in lines[0] and "a std" in lines[1]
+    rows = [line.split() for line in lines[3:]]
+    assert [r[0] for r in rows] == ["0", "1"] and rows[0][2] == "relu"
+
+
+def test_stats_default_experiment(capsys):
+    assert cli.main(["stats"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3 + 10
+
+
+def test_dump_writes_every_tensor(exp_file, tmp_path):
+    out = tmp_path / "run.npz"
+    assert cli.main(["dump", str(exp_file), "-o", str(out)]) == 0
+    result = initviz.simulate(EXAMPLE)
+    with np.load(out, allow_pickle=False) as data:
+        assert set(data.files) == {"x", "t", "loss"} | {f"{n}{i}" for i in range(2) for n in ("W", "b", "z", "a", "da", "dz", "dW", "db")}
+        np.testing.assert_array_equal(data["dW1"], result.layers[1].dW)
+        np.testing.assert_array_equal(data["x"], result.x)
+        assert float(data["loss"]) == float(result.loss)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "initviz", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"input": {"features": 3, "batch": 2}, "layers": [{"units": 2, "activation": "tanh", "init": {"name": "kaiming_normal", "mode": "sideways"}}]}',
+     "layers[0].init.mode"),
+    ("not json", "not valid JSON"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    proc = run_cli("stats", str(path))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_memory_budget_flag(exp_file):
+    need = network.check_memory(initviz.load_experiment(EXAMPLE))
+    proc = run_cli("stats", str(exp_file), "--memory-budget", str(need - 1))
+    assert proc.returncode == 2 and "memory budget" in proc.stderr
+    proc = run_cli("stats", str(exp_file), "--memory-budget", "nonsense")
+    assert proc.returncode == 2 and "not a size" in proc.stderr
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"initviz {initviz.__version__}"
+
+
+@pytest.mark.parametrize("text, expected", [("512", 512), ("2GiB", 2 * 1024**3), ("1.5k", 1536), ("64 MiB", 64 * 1024**2)])
+def test_parse_size(text, expected):
+    assert cli.parse_size(text) == expected
