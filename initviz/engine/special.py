@@ -56,7 +56,7 @@ _ACK_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
 _ACK_PLOW = 0.02425
 _TINY = np.finfo(np.float64).tiny  # smallest normal float64
 
-_CHUNK = 1 << 15  # elements per block in _apply (keeps temporaries in cache)
+_CHUNK = 1 << 16  # elements per block in _apply (keeps temporaries in cache)
 _SQRT1_2 = 0.70710678118654752440  # 1/sqrt(2)
 _SQRT_2PI = 2.50662827463100050242  # sqrt(2*pi)
 
@@ -72,12 +72,15 @@ def _poly(z, coeffs):
 
 
 def _fill(out, src, mask, fn):
-    """out[mask] = fn(src[mask]), skipping the gather/scatter if the mask covers everything."""
-    n = np.count_nonzero(mask)
-    if n == mask.size:
+    """out[mask] = fn(src[mask]), skipping the gather/scatter if the mask covers everything.
+
+    Integer indices (take / fancy assignment) are several times faster than boolean ones.
+    """
+    idx = np.flatnonzero(mask)
+    if idx.size == mask.size:
         out[...] = fn(src)
-    elif n:
-        out[mask] = fn(src[mask])
+    elif idx.size:
+        out[idx] = fn(src.take(idx))
 
 
 def _apply(core, x):
