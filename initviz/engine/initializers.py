@@ -113,8 +113,9 @@ def sample_law(rng: np.random.Generator, shape: tuple[int, ...], law: Distributi
 
 def sample_truncated_normal(rng: np.random.Generator, shape: tuple[int, ...], mean: float, std: float,
                             low: float, high: float) -> np.ndarray:
-    """Inverse-CDF sampling of N(mean, std²) on [low, high], as torch's ``trunc_normal_``
-    (uniform on [Φ(α), Φ(β)], then Φ⁻¹), mirrored into the lower tail for precision."""
+    """Inverse-CDF sampling of N(mean, std²) on [low, high]: uniform on [Φ(α), Φ(β)], then Φ⁻¹,
+    mirrored into the lower tail for precision. Same law as torch's ``trunc_normal_`` (which
+    samples by rejection in 2.13), exact even for intervals far in a tail."""
     if std == 0:
         return np.full(shape, min(max(mean, low), high))
     alpha, beta = (low - mean) / std, (high - mean) / std
