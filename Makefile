@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean parity
 
 venv: $(STAMP)
 
@@ -23,3 +23,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Optional: PyTorch parity checks (torch is never a runtime dependency; 2.13.0 is the CPU wheel).
+parity: $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m torch
