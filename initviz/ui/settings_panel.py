@@ -1,0 +1,87 @@
+"""Experiment settings: name, seed (with reseed), input features, batch, distribution, dtype."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Callable
+
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
+
+from initviz.errors import ExperimentError
+from initviz.model.document import Document, Event
+from initviz.model.experiment import DTYPES, INPUT_DISTRIBUTIONS, MAX_SIZE
+
+SEED_LIMIT = 2**31 - 1  # what a QSpinBox holds; files may carry larger seeds
+
+
+class SettingsPanel(QWidget):
+    """Edits the experiment-wide fields through the document."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._document = document
+        form = QFormLayout(self)
+        self.name = QLineEdit()
+        self.name.editingFinished.connect(lambda: self._set("name", self.name.text()))
+        self.seed = QSpinBox(minimum=0, maximum=SEED_LIMIT, keyboardTracking=False)
+        self.seed.setToolTip("Every random draw (input, targets, each layer's weights) derives from this seed")
+        self.seed.valueChanged.connect(lambda v: self._set("seed", v))
+        self.reseed = QPushButton("Reseed")
+        self.reseed.setToolTip("Draw a new random seed: new weights, same schemes")
+        self.reseed.clicked.connect(lambda: self._set("seed", secrets.randbelow(SEED_LIMIT)))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.reseed)
+        self.features = QSpinBox(minimum=1, maximum=MAX_SIZE, keyboardTracking=False)
+        self.features.setToolTip("Input width: the fan_in of layer 0")
+        self.features.valueChanged.connect(lambda v: self._set("input.features", v))
+        self.batch = QSpinBox(minimum=1, maximum=MAX_SIZE, keyboardTracking=False)
+        self.batch.setToolTip("Rows in the input batch; statistics are taken over batch × units values")
+        self.batch.valueChanged.connect(lambda v: self._set("input.batch", v))
+        self.distribution = QComboBox()
+        self.distribution.addItems(list(INPUT_DISTRIBUTIONS))
+        self.distribution.setToolTip("normal: N(0, 1); uniform: U(±√3), also unit variance")
+        self.distribution.currentTextChanged.connect(lambda v: self._set("input.distribution", v))
+        self.dtype = QComboBox()
+        self.dtype.addItems(list(DTYPES))
+        self.dtype.setToolTip("Floating-point precision of every tensor")
+        self.dtype.currentTextChanged.connect(lambda v: self._set("dtype", v))
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet("color: #b00020;")
+        form.addRow("name", self.name)
+        form.addRow("seed", seed_row)
+        form.addRow("input features", self.features)
+        form.addRow("batch", self.batch)
+        form.addRow("input", self.distribution)
+        form.addRow("dtype", self.dtype)
+        form.addRow(self.error)
+        document.subscribe(self._on_event)
+        self.refresh()
+
+    def _set(self, field: str, value: Any) -> None:
+        try:
+            self._document.set_setting(field, value)
+        except ExperimentError as err:
+            self.error.setText(f"Refused — {err}")
+            self.refresh()
+        else:
+            self.error.clear()
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind in ("settings", "reset"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        exp = self._document.experiment
+        setters: list[tuple[QWidget, Callable[[], None]]] = [
+            (self.name, lambda: self.name.setText(exp.name)),
+            (self.seed, lambda: self.seed.setValue(min(exp.seed, SEED_LIMIT))),
+            (self.features, lambda: self.features.setValue(exp.input.features)),
+            (self.batch, lambda: self.batch.setValue(exp.input.batch)),
+            (self.distribution, lambda: self.distribution.setCurrentText(exp.input.distribution)),
+            (self.dtype, lambda: self.dtype.setCurrentText(exp.dtype)),
+        ]
+        for widget, setter in setters:
+            widget.blockSignals(True)
+            setter()
+            widget.blockSignals(False)
