@@ -61,11 +61,19 @@ def _elu_grad(z: Array, alpha: float) -> Array:
     return np.where(z > 0, _one(z, 1.0), alpha * np.exp(np.minimum(z, 0)))
 
 
+# Beyond these |z| the factor saturates exactly in float32 and float64 (tanh(43.6) == 1,
+# Φ(-40) == 0, σ(-40) == 0, pdf(40) == 0): clamping there changes no finite result and keeps
+# ±inf inputs from forming inf·0 = NaN (and z³ from overflowing).
+_TANH_CLAMP, _CDF_CLAMP = 10.0, 40.0
+
+
 def _gelu_tanh(z: Array) -> Array:
-    return 0.5 * z * (1.0 + np.tanh(GELU_TANH_C * (z + 0.044715 * z**3)))
+    zc = np.clip(z, -_TANH_CLAMP, _TANH_CLAMP)
+    return 0.5 * np.maximum(z, -_TANH_CLAMP) * (1.0 + np.tanh(GELU_TANH_C * (zc + 0.044715 * zc**3)))
 
 
 def _gelu_tanh_grad(z: Array) -> Array:
+    z = np.clip(z, -_TANH_CLAMP, _TANH_CLAMP)
     t = np.tanh(GELU_TANH_C * (z + 0.044715 * z**3))
     return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_TANH_C * (1.0 + 3 * 0.044715 * z * z)
 
@@ -73,16 +81,24 @@ def _gelu_tanh_grad(z: Array) -> Array:
 def _gelu(z: Array, p: Mapping[str, Any]) -> Array:
     if p["approximate"] == "tanh":
         return _gelu_tanh(z)
+    z = np.maximum(z, -_CDF_CLAMP)
     return z * special.ndtr(z)
 
 
 def _gelu_grad(z: Array, a: Array, p: Mapping[str, Any]) -> Array:
     if p["approximate"] == "tanh":
         return _gelu_tanh_grad(z)
+    z = np.clip(z, -_CDF_CLAMP, _CDF_CLAMP)
     return special.ndtr(z) + z * special.norm_pdf(z)
 
 
+def _silu(z: Array) -> Array:
+    z = np.maximum(z, -_CDF_CLAMP)
+    return z * _sigmoid(z)
+
+
 def _silu_grad(z: Array, a: Array, p: Mapping[str, Any]) -> Array:
+    z = np.clip(z, -_CDF_CLAMP, _CDF_CLAMP)
     s = _sigmoid(z)
     return s * (1.0 + z * (1.0 - s))
 
@@ -129,7 +145,7 @@ _ENTRIES = (
     ),
     Activation(
         "silu", "Sigmoid-weighted linear unit (swish).", "φ(z) = z·σ(z)  (Elfwing et al. 2017; Ramachandran et al. 2017)",
-        lambda z, p: z * _sigmoid(z), _silu_grad, aliases=("swish",),
+        lambda z, p: _silu(z), _silu_grad, aliases=("swish",),
     ),
     Activation(
         "tanh", "Hyperbolic tangent: bounded, saturates at ±1 where its slope vanishes.", "φ(z) = tanh(z)",

@@ -70,7 +70,7 @@ class Distribution:
             return np.where(inside, mass / (self.high - self.low), 0.0)
         if self.kind == "truncated_normal" and self.std > 0:
             alpha, beta = (self.low - self.mean) / self.std, (self.high - self.mean) / self.std
-            z = float(special.ndtr(np.float64(beta)) - special.ndtr(np.float64(alpha)))
+            z = normal_mass(alpha, beta)
             inside = (x >= self.low) & (x <= self.high)
             dens = special.norm_pdf((x - self.mean) / self.std) / (self.std * z)
             return np.where(inside, mass * dens, 0.0)
@@ -83,9 +83,17 @@ def truncated_normal_moments(mean: float, std: float, low: float, high: float) -
         return min(max(mean, low), high), 0.0
     alpha, beta = (low - mean) / std, (high - mean) / std
     pa, pb = float(special.norm_pdf(np.float64(alpha))), float(special.norm_pdf(np.float64(beta)))
-    z = float(special.ndtr(np.float64(beta)) - special.ndtr(np.float64(alpha)))
+    z = normal_mass(alpha, beta)
     a_term = alpha * pa if math.isfinite(alpha) else 0.0
     b_term = beta * pb if math.isfinite(beta) else 0.0
     m = mean + std * (pa - pb) / z
     var = std**2 * (1.0 + (a_term - b_term) / z - ((pa - pb) / z) ** 2)
     return m, var
+
+
+def normal_mass(alpha: float, beta: float) -> float:
+    """Φ(β) − Φ(α) for α ≤ β, taken from the lower tail where Φ is precise (Φ(β) − Φ(α) =
+    Φ(−α) − Φ(−β)); near 1 the difference of two CDF values cancels (e.g. [8, 9] loses 7%)."""
+    if alpha > 0:
+        alpha, beta = -beta, -alpha
+    return float(special.ndtr(np.float64(beta)) - special.ndtr(np.float64(alpha)))

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from initviz.engine import activations, initializers
+from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, estimate_bytes, format_bytes
 from initviz.errors import MemoryBudgetError
 
@@ -89,13 +90,27 @@ def draw_targets(experiment: Any) -> np.ndarray:
     return rng.standard_normal(shape).astype(experiment.dtype, copy=False)
 
 
+def layer_context(experiment: Any, index: int) -> initializers.Context:
+    """Fans and activation gain of layer ``index``, as its init scheme sees them."""
+    spec = experiment.layers[index]
+    fan_in, fan_out = experiment.fans(index)
+    return initializers.Context(fan_in, fan_out, activations.gain(spec.activation.name, spec.activation.kwargs))
+
+
+def weight_law(experiment: Any, index: int) -> Distribution:
+    """The distribution layer ``index``'s init scheme promises for one weight."""
+    init = experiment.layers[index].init
+    scheme, p = initializers.resolve(init.name, init.kwargs, f"layers[{index}].init")
+    return scheme.law(p, layer_context(experiment, index))
+
+
 def draw_layer(experiment: Any, index: int) -> LayerParameters:
     """Draw W (fan_in, fan_out) and b (fan_out,) of layer ``index`` from its own streams."""
     spec = experiment.layers[index]
     fan_in, fan_out = experiment.fans(index)
     path = f"layers[{index}]"
     act, act_params = activations.resolve(spec.activation.name, spec.activation.kwargs, f"{path}.activation")
-    ctx = initializers.Context(fan_in, fan_out, activations.gain(spec.activation.name, spec.activation.kwargs))
+    ctx = layer_context(experiment, index)
     scheme, p = initializers.resolve(spec.init.name, spec.init.kwargs, f"{path}.init")
     bias_scheme, bias_p = initializers.resolve(spec.bias.name, spec.bias.kwargs, f"{path}.bias", for_bias=True)
     with np.errstate(all="ignore"):
@@ -116,24 +131,45 @@ def check_memory(experiment: Any, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> i
     return need
 
 
-def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES) -> SimulationResult:
-    """Run the forward pass on the input batch and the backward pass of the MSE loss."""
+class Cancelled(Exception):
+    """Raised inside :func:`simulate` when its ``cancel`` callback returns True."""
+
+
+def _never() -> bool:
+    return False
+
+
+def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
+             cancel: Callable[[], bool] = _never) -> SimulationResult:
+    """Run the forward pass on the input batch and the backward pass of the MSE loss.
+
+    ``cancel`` is polled between layers; when it returns True, :class:`Cancelled` is raised."""
     check_memory(experiment, memory_budget)
     x, t = draw_input(experiment), draw_targets(experiment)
-    params = [draw_layer(experiment, i) for i in range(len(experiment.layers))]
+    params = []
+    for i in range(len(experiment.layers)):
+        _poll(cancel)
+        params.append(draw_layer(experiment, i))
     with np.errstate(all="ignore"):
-        zs, acts = forward(x, params)
+        zs, acts = forward(x, params, cancel)
         diff = acts[-1] - t
         loss = np.mean(diff * diff, dtype=x.dtype)
         da_last = (2.0 / diff.size) * diff
-        layers = backward(x, params, zs, acts, da_last)
+        layers = backward(x, params, zs, acts, da_last, cancel)
     return SimulationResult(x=x, t=t, loss=loss, layers=layers)
 
 
-def forward(x: np.ndarray, params: list[LayerParameters]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _poll(cancel: Callable[[], bool]) -> None:
+    if cancel():
+        raise Cancelled
+
+
+def forward(x: np.ndarray, params: list[LayerParameters], cancel: Callable[[], bool] = _never
+            ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pre-activations and activations of every layer."""
     zs, acts, a = [], [], x
     for layer in params:
+        _poll(cancel)
         z = a @ layer.W
         z += layer.b
         a = layer.activation.forward(z, layer.activation_params)
@@ -143,11 +179,12 @@ def forward(x: np.ndarray, params: list[LayerParameters]) -> tuple[list[np.ndarr
 
 
 def backward(x: np.ndarray, params: list[LayerParameters], zs: list[np.ndarray], acts: list[np.ndarray],
-             da_last: np.ndarray) -> list[LayerResult]:
+             da_last: np.ndarray, cancel: Callable[[], bool] = _never) -> list[LayerResult]:
     """Gradients of every layer, from the last one down, given ∂L/∂a of the last layer."""
     results: list[LayerResult] = [None] * len(params)  # type: ignore[list-item]
     da = da_last
     for i in range(len(params) - 1, -1, -1):
+        _poll(cancel)
         layer, z, a = params[i], zs[i], acts[i]
         dz = da * layer.activation.derivative(z, a, layer.activation_params)
         a_prev = x if i == 0 else acts[i - 1]

@@ -1,0 +1,52 @@
+"""One picture's worth of numbers: what a view needs from a simulation, and nothing more.
+
+A :class:`Frame` holds per layer the statistics and histograms of each tensor kind and the
+law the init scheme promises. It is small (kilobytes), so it crosses threads cheaply;
+the raw activations stay in the worker (DESIGN.md, data flow step 4).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from initviz.engine import network, stats
+from initviz.engine.distributions import Distribution
+from initviz.engine.memory import DEFAULT_BUDGET_BYTES
+
+
+@dataclass(frozen=True)
+class LayerFrame:
+    """Summaries of one layer by kind (``stats.KINDS``) and its weights' promised law."""
+
+    index: int
+    summaries: dict[str, stats.TensorSummary]
+    weight_law: Distribution
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything a histogram view draws for one experiment state."""
+
+    layers: tuple[LayerFrame, ...]
+    loss: float
+    seconds: float
+
+    @property
+    def n_nonfinite(self) -> int:
+        """NaN and ±inf values over every tensor of every layer."""
+        return sum(s.stats["n_nan"] + s.stats["n_inf"] for layer in self.layers for s in layer.summaries.values())
+
+
+def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget: int = DEFAULT_BUDGET_BYTES,
+                  cancel: Callable[[], bool] = network._never) -> Frame:
+    """Simulate ``experiment`` and summarise every layer (raises ``network.Cancelled``)."""
+    start = time.perf_counter()
+    result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel)
+    layers = []
+    for i, layer in enumerate(result.layers):
+        if cancel():
+            raise network.Cancelled
+        layers.append(LayerFrame(i, stats.layer_summaries(layer, bins=bins), network.weight_law(experiment, i)))
+    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start)
