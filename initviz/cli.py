@@ -1,4 +1,5 @@
-"""Headless verbs over the engine: ``initviz stats`` and ``initviz dump``.
+"""The command line: ``initviz [EXP.json]`` opens the app; ``stats``, ``dump`` and ``render``
+work headless over the same engine.
 
 Bad input prints one line on stderr and exits with status 2; no traceback.
 """
@@ -119,6 +120,28 @@ def cmd_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_pixels(text: str) -> tuple[int, int]:
+    """'1600x900' -> (1600, 900)."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match or not all(64 <= int(v) <= 16384 for v in match.groups()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; use WIDTHxHEIGHT with sides from 64 to 16384")
+    return int(match.group(1)), int(match.group(2))
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from initviz.ui.app import render  # Qt only for the verbs that draw
+    experiment = _experiment(args)
+    network.check_memory(experiment, args.memory_budget)
+    render(experiment, args.output, args.size, args.view)
+    print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {args.view})")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from initviz.ui.app import run_gui
+    return run_gui(_experiment(args), args.experiment)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="initviz", description="A laboratory for weight initialization.")
     parser.add_argument("--version", action="version", version=f"initviz {initviz.__version__}")
@@ -137,14 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("dump", "Simulate and write every tensor to an .npz file for a notebook.")
     p.add_argument("-o", "--output", required=True, metavar="RUN.npz", help="where to write")
     p.set_defaults(func=cmd_dump)
+    p = add("render", "Draw the histogram view (or the whole window) to a PNG, with no display.")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="where to write")
+    p.add_argument("--size", type=parse_pixels, default=(1600, 900), metavar="WxH", help="pixels (default 1600x900)")
+    p.add_argument("--view", choices=("histograms", "window"), default="histograms", help="what to draw")
+    p.set_defaults(func=cmd_render)
+    p = add("gui", "Open the desktop app (the default when no command is given).")
+    p.set_defaults(func=cmd_gui)
     return parser
 
 
+COMMANDS = ("stats", "dump", "render", "gui")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["stats", *(argv if argv is not None else sys.argv[1:])])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]  # `initviz` and `initviz EXP.json` open the app
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ExperimentError as err:

@@ -47,7 +47,7 @@ class ParamEditor(QWidget):
         self.spin = QSpinBox() if param.kind == "int" else QDoubleSpinBox()
         self.spin.setKeyboardTracking(False)
         if param.kind == "float":
-            self.spin.setDecimals(6)
+            self.spin.setDecimals(6 if param.name == "std" else 3)
             self.spin.setSingleStep(0.01 if param.name in ("gain", "std", "sparsity") else 0.1)
         low = -1e9 if param.low is None else param.low
         high = 1e9 if param.high is None else (param.high - 1e-6 if param.high_open else param.high)

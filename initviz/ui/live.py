@@ -1,0 +1,57 @@
+"""Live updates: every document change is simulated in the background and drawn.
+
+Document event -> ComputeController.request (debounced, stale results dropped) ->
+HistogramPanel.show_frame. When an edit changes an init scheme, the frame on screen is
+kept as the ghost, so before/after stays visible.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from initviz.engine.frame import Frame
+from initviz.model.document import Document, Event
+from initviz.ui.compute import ComputeController
+from initviz.ui.histograms import HistogramPanel
+from initviz.ui.layer_model import layer_label
+
+
+class LiveView(QObject):
+    """Glue between the document, the worker and the histogram panel."""
+
+    status = Signal(str)
+    frame_shown = Signal(object)
+
+    def __init__(self, document: Document, panel: HistogramPanel, compute: ComputeController, parent=None):
+        super().__init__(parent)
+        self.document, self.panel, self.compute = document, panel, compute
+        self._inits = self._init_names()
+        compute.frame_ready.connect(self.show)
+        compute.failed.connect(lambda message: self.status.emit(f"⚠ {message}"))
+        compute.busy_changed.connect(lambda busy: busy and self.status.emit("computing…"))
+        document.subscribe(self._on_event)
+
+    def _init_names(self) -> tuple:
+        return tuple(layer.init for layer in self.document.experiment.layers)
+
+    def _on_event(self, event: Event) -> None:
+        inits = self._init_names()
+        if inits != self._inits and self.panel.frame() is not None:
+            self.panel.capture_ghost()
+        self._inits = inits
+        self.request()
+
+    def request(self) -> None:
+        self.compute.request(self.document.experiment)
+
+    def show(self, frame: Frame) -> None:
+        """Draw ``frame`` with the current layer labels and report it in the status bar."""
+        experiment = self.document.experiment
+        if len(frame.layers) != len(experiment.layers):
+            return  # belongs to another layer stack; a fresh request is already on its way
+        labels = [layer_label(i, layer) for i, layer in enumerate(experiment.layers)]
+        self.panel.show_frame(frame, labels)
+        bad = frame.n_nonfinite
+        warning = f" · ⚠ {bad:,} non-finite values (NaN/Inf)" if bad else ""
+        self.status.emit(f"computed in {frame.seconds * 1000:.0f} ms · loss {frame.loss:.4g}{warning}")
+        self.frame_shown.emit(frame)

@@ -1,0 +1,164 @@
+"""The main window: composes the panels, menus and status bar. It holds no logic of its own."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QWidget
+
+import initviz
+from initviz.model.document import Document
+from initviz.model.experiment import Experiment
+from initviz.ui.compute import ComputeController
+from initviz.ui.export_controller import ExportController
+from initviz.ui.file_controller import FileController
+from initviz.ui.histograms import HistogramPanel
+from initviz.ui.inspector import Inspector
+from initviz.ui.layer_panel import LayerPanel
+from initviz.ui.live import LiveView
+from initviz.ui.settings_panel import SettingsPanel
+from initviz.ui.view_options import ViewOptions
+
+
+def _action(parent, text: str, slot, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:
+    action = QAction(text, parent)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setToolTip(tip or text)
+    action.triggered.connect(slot)
+    return action
+
+
+class MainWindow(QMainWindow):
+    """Layers and settings on the left, histograms in the centre, the inspector on the right."""
+
+    def __init__(self, experiment: Experiment, settings: QSettings, path: str | None = None, debounce_ms: int = 30):
+        super().__init__()
+        self.settings = settings
+        self.document = Document(experiment, path)
+        self.histograms = HistogramPanel()
+        self.compute = ComputeController(debounce_ms, self)
+        self.live = LiveView(self.document, self.histograms, self.compute, self)
+        self.layers = LayerPanel(self.document)
+        self.inspector = Inspector(self.document)
+        self.settings_panel = SettingsPanel(self.document)
+        self.files = FileController(self.document, settings, self)
+        self.exports = ExportController(self.histograms, settings, self)
+        self.view_options = ViewOptions(self.histograms, settings, self)
+        self.compute_label = QLabel()
+
+        self.setCentralWidget(self.histograms)
+        self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.statusBar().addPermanentWidget(self.compute_label)
+        self._build_menus()
+
+        self.layers.selection_changed.connect(self.inspector.set_selection)
+        self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
+        self.histograms.layer_selected.connect(lambda row: self.layers.select([row]))
+        self.live.status.connect(self.compute_label.setText)
+        for source in (self.files.message, self.exports.message):
+            source.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.files.message.connect(self._update_title)
+        self.files.recent_changed.connect(self._fill_recent)
+        self.document.subscribe(lambda event: self._update_title())
+
+        self.resize(1600, 1000)
+        self._restore_geometry()
+        self._update_title()
+        self.live.request()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(_action(self, "&New", self.files.new, QKeySequence.StandardKey.New))
+        file_menu.addAction(_action(self, "&Open…", lambda: self.files.open(), QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addAction(_action(self, "&Save", self.files.save, QKeySequence.StandardKey.Save))
+        file_menu.addAction(_action(self, "Save &As…", self.files.save_as, "Ctrl+Shift+S"))
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.addAction(_action(self, "Histograms as PNG…", self.exports.export_png, "Ctrl+E"))
+        export_menu.addAction(_action(self, "Histograms as SVG…", self.exports.export_svg))
+        export_menu.addAction(_action(self, "Histogram data as CSV…", self.exports.export_csv))
+        export_menu.addAction(_action(self, "Histogram data as NPZ…", self.exports.export_npz))
+        file_menu.addSeparator()
+        file_menu.addAction(_action(self, "&Quit", self.close, "Ctrl+Q"))
+        self._fill_recent()
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = _action(self, "&Undo", self._undo, "Ctrl+Z")
+        self.redo_action = _action(self, "&Redo", self._redo, "Ctrl+Shift+Z")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions(list(self.layers.actions_by_name.values()))
+        self.addActions([self.undo_action, self.redo_action, *self.layers.actions_by_name.values()])
+
+        view_menu = bar.addMenu("&View")
+        self.view_options.fill_menu(view_menu)
+        view_menu.addSeparator()
+        view_menu.addAction(_action(self, "Full screen", self._toggle_full_screen, "F11"))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(_action(self, "About initviz", self._about))
+
+    def _undo(self) -> None:
+        if self.document.can_undo:
+            self.document.undo()
+
+    def _redo(self) -> None:
+        if self.document.can_redo:
+            self.document.redo()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.files.recent_files():
+            self.recent_menu.addAction(_action(self, path, lambda checked=False, p=path: self.files.open(p)))
+        self.recent_menu.setEnabled(bool(self.files.recent_files()))
+
+    def _update_title(self, *_: object) -> None:
+        doc = self.document
+        where = f" — {doc.path}" if doc.path else ""
+        self.setWindowTitle(f"{doc.experiment.name}{where}{' *' if doc.dirty else ''} — initviz")
+        self.undo_action.setEnabled(doc.can_undo)
+        self.redo_action.setEnabled(doc.can_redo)
+        self.undo_action.setText(f"&Undo {doc.undo_text}" if doc.can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {doc.redo_text}" if doc.can_redo else "&Redo")
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About initviz", f"initviz {initviz.__version__}\n"
+                          "A laboratory for neural-network weight initialization.")
+
+    def _restore_geometry(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.compute.shutdown()
+        event.accept()
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area

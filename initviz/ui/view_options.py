@@ -1,0 +1,94 @@
+"""View toggles for the histogram panel, as actions for the View menu, kept in QSettings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from initviz.engine.stats import KINDS
+from initviz.ui.histograms import HistogramPanel
+
+KIND_TITLES = {"weights": "Weights W", "preactivations": "Pre-activations z", "activations": "Activations a",
+               "activation_grads": "Gradients ∂L/∂a", "weight_grads": "Weight gradients ∂L/∂W"}
+DEFAULT_KINDS = ("weights", "activations", "activation_grads")
+MODES = {"auto": "Automatic (compact beyond 12 layers)", "grid": "Grid of histograms", "compact": "Compact heatmaps"}
+TOGGLES = {  # key: (text, default, shortcut, tooltip)
+    "shared_range": ("Shared x-range per column", True, "Ctrl+R",
+                     "Same value axis down each column, so shrinking and growing with depth is visible"),
+    "log_counts": ("Log counts", False, "Ctrl+G", "Vertical axis log10(1 + count): shows thin tails"),
+    "ghost": ("Ghost of previous scheme", True, "Ctrl+H",
+              "Keep the histograms from before the last init-scheme change, faintly, behind the new ones"),
+}
+
+
+def _bool(value: object, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return default
+
+
+class ViewOptions(QObject):
+    """Owns the View-menu actions and applies them to the panel."""
+
+    def __init__(self, panel: HistogramPanel, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.panel, self.settings = panel, settings
+        self.kind_actions: dict[str, QAction] = {}
+        stored = settings.value("view/kinds", list(DEFAULT_KINDS))
+        stored = [stored] if isinstance(stored, str) else stored
+        kinds = [k for k in stored if k in KINDS] if isinstance(stored, list) else []
+        for kind in KINDS:
+            action = QAction(KIND_TITLES[kind], self, checkable=True, checked=kind in (kinds or DEFAULT_KINDS))
+            action.toggled.connect(self._kinds_changed)
+            self.kind_actions[kind] = action
+        self.toggles: dict[str, QAction] = {}
+        for key, (text, default, shortcut, tip) in TOGGLES.items():
+            action = QAction(text, self, checkable=True, checked=_bool(settings.value(f"view/{key}"), default))
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(tip)
+            action.toggled.connect(self.apply)
+            self.toggles[key] = action
+        self.clear_ghost = QAction("Clear ghost", self, triggered=panel.clear_ghost)
+        self.mode_group = QActionGroup(self)
+        mode = settings.value("view/mode", "auto")
+        for key, text in MODES.items():
+            action = QAction(text, self.mode_group, checkable=True, checked=key == (mode if mode in MODES else "auto"))
+            action.setData(key)
+        self.mode_group.triggered.connect(self.apply)
+        self.apply()
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(k for k, a in self.kind_actions.items() if a.isChecked())
+
+    def _kinds_changed(self) -> None:
+        if not self.kinds():  # at least one column stays visible
+            self.kind_actions["activations"].setChecked(True)
+            return
+        self.apply()
+
+    def mode(self) -> str:
+        checked = self.mode_group.checkedAction()
+        return checked.data() if checked else "auto"
+
+    def apply(self) -> None:
+        """Push every option to the panel and remember it."""
+        self.panel.set_kinds(self.kinds())
+        self.panel.set_shared_range(self.toggles["shared_range"].isChecked())
+        self.panel.set_log_counts(self.toggles["log_counts"].isChecked())
+        self.panel.set_ghost_enabled(self.toggles["ghost"].isChecked())
+        self.panel.set_mode(self.mode())
+        self.settings.setValue("view/kinds", list(self.kinds()))
+        for key, action in self.toggles.items():
+            self.settings.setValue(f"view/{key}", action.isChecked())
+        self.settings.setValue("view/mode", self.mode())
+
+    def fill_menu(self, menu: QMenu) -> None:
+        columns = menu.addMenu("Columns")
+        columns.addActions(list(self.kind_actions.values()))
+        menu.addActions(list(self.toggles.values()))
+        menu.addAction(self.clear_ghost)
+        layout = menu.addMenu("Layout")
+        layout.addActions(self.mode_group.actions())
