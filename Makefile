@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean parity
+.PHONY: run test venv clean parity screenshot
 
 venv: $(STAMP)
 
@@ -28,3 +28,8 @@ clean:
 parity: $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m torch
+
+# The README's screenshot, drawn headless by `initviz render`.
+screenshot: $(STAMP)
+	mkdir -p docs
+	$(PY) -m initviz render -o docs/main-window.png --view window --size 1600x1000

@@ -2,6 +2,7 @@
 
 Moments, extremes and counts use every value; quantiles and histograms use the finite
 values, or a fixed-stream sample of ``cap`` of them for huge tensors (stated in the result).
+Quantiles p01/p99 are read off a histogram 16× finer than the displayed one.
 Histograms are bin counts over [min, max] of the finite values via ``np.bincount`` on
 precomputed bin indices (2.4× faster than ``np.histogram``, FACTS.md).
 """
@@ -16,6 +17,7 @@ import numpy as np
 from initviz.engine.network import LayerResult, SimulationResult
 
 DEFAULT_BINS = 64
+FINE_PER_BIN = 16  # quantiles are read off a histogram 16x finer than the one shown
 DEFAULT_CAP = 1 << 18
 SAMPLE_SEED = 20100  # the fixed stream that picks which values of a huge tensor are binned
 KINDS = ("weights", "preactivations", "activations", "activation_grads", "weight_grads")
@@ -57,17 +59,22 @@ def _finite_sample(flat: np.ndarray, finite: np.ndarray | None, cap: int) -> np.
     return values
 
 
-def _histogram(sample: np.ndarray, lo: float, hi: float, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    if sample.size == 0:
-        return np.linspace(-1.0, 1.0, bins + 1), np.zeros(bins, dtype=np.int64)
-    if hi <= lo:  # one value only: a narrow bin around it
-        half = max(abs(lo) * 0.01, 1e-12)
-        lo, hi = lo - half, hi + half
-    edges = np.linspace(lo, hi, bins + 1)
+def _fine_counts(sample: np.ndarray, lo: float, hi: float, n_bins: int) -> np.ndarray:
+    """Counts of ``sample`` in ``n_bins`` equal bins over [lo, hi] (bin indices + ``np.bincount``)."""
+    if hi - lo > float(np.finfo(sample.dtype).max) / 2:  # a span the dtype cannot hold (exploding nets)
+        sample = sample.astype(np.float64)
     with np.errstate(all="ignore"):
-        idx = ((sample.astype(np.float64) - lo) * (bins / (hi - lo))).astype(np.intp)
-    np.clip(idx, 0, bins - 1, out=idx)
-    return edges, np.bincount(idx, minlength=bins)
+        idx = ((sample - sample.dtype.type(lo)) * sample.dtype.type(n_bins / (hi - lo))).astype(np.intp)
+    np.clip(idx, 0, n_bins - 1, out=idx)
+    return np.bincount(idx, minlength=n_bins)
+
+
+def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[float, ...]) -> list[float]:
+    """Quantiles read off a fine histogram, linear within a bin: within (hi − lo)/len(counts)
+    of the exact value (``np.percentile`` costs ~2 ms an array, FACTS.md)."""
+    cumulative = np.concatenate(([0], np.cumsum(counts)))
+    edges = np.linspace(lo, hi, len(counts) + 1)
+    return [float(np.interp(q * cumulative[-1], cumulative, edges)) for q in qs]
 
 
 def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP) -> TensorSummary:
@@ -94,11 +101,16 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
             "n_posinf": n_posinf,
             "n_neginf": flat.size - n_finite - n_nan - n_posinf,
         }
-        if sample.size:
-            stats["p01"], stats["p99"] = (float(q) for q in np.quantile(sample, [0.01, 0.99]))
         if stats["std"] is not None and not np.isfinite(stats["std"]):
             stats["std"] = None  # finite values so large their spread overflows float64
-    edges, counts = _histogram(sample, stats["min"] or 0.0, stats["max"] or 0.0, bins)
+    lo, hi = (stats["min"], stats["max"]) if n_finite else (-1.0, 1.0)
+    if hi <= lo:  # one value only: a narrow bin around it
+        half = max(abs(lo) * 0.01, 1e-12)
+        lo, hi = lo - half, hi + half
+    fine = _fine_counts(sample, lo, hi, bins * FINE_PER_BIN) if sample.size else np.zeros(bins * FINE_PER_BIN, np.int64)
+    if sample.size:
+        stats["p01"], stats["p99"] = _quantiles_from_counts(fine, lo, hi, (0.01, 0.99))
+    edges, counts = np.linspace(lo, hi, bins + 1), fine.reshape(bins, FINE_PER_BIN).sum(axis=1)
     hist = Histogram(edges, counts, n_finite, int(sample.size), stats["n_nan"], stats["n_posinf"], stats["n_neginf"])
     return TensorSummary(stats, hist)
 
