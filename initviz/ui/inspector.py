@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from initviz.engine import activations, initializers
-from initviz.errors import ExperimentError
 from initviz.model.document import Document, Event
 from initviz.model.experiment import MAX_SIZE, Component
 from initviz.ui.param_editors import ParamEditor
+from initviz.ui.refusal import ERROR_STYLE, apply_edit
 
 FIELDS = ("activation", "init", "bias")
 TITLES = {"activation": "Activation φ", "init": "Weight init W", "bias": "Bias init b"}
@@ -129,7 +129,7 @@ class Inspector(QWidget):
         for editor in self.components.values():
             layout.addWidget(editor)
         self.error = QLabel(wordWrap=True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.setStyleSheet(ERROR_STYLE)
         layout.addWidget(self.error)
         layout.addStretch(1)
         document.subscribe(self._on_event)
@@ -145,14 +145,7 @@ class Inspector(QWidget):
         return list(self._indices)
 
     def _apply(self, edit: Callable[[], None]) -> None:
-        """Run one document edit; show a refusal and fall back to the document's values."""
-        try:
-            edit()
-        except ExperimentError as err:
-            self.error.setText(f"Refused — {err}")
-            self.refresh()
-        else:
-            self.error.clear()
+        apply_edit(edit, self.error, self.refresh)
 
     def _on_event(self, event: Event) -> None:
         n = len(self._document.experiment.layers)

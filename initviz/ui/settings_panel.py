@@ -7,9 +7,9 @@ from typing import Any, Callable
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
-from initviz.errors import ExperimentError
 from initviz.model.document import Document, Event
 from initviz.model.experiment import DTYPES, INPUT_DISTRIBUTIONS, MAX_SIZE
+from initviz.ui.refusal import ERROR_STYLE, apply_edit
 
 SEED_LIMIT = 2**31 - 1  # what a QSpinBox holds; files may carry larger seeds
 
@@ -47,7 +47,7 @@ class SettingsPanel(QWidget):
         self.dtype.setToolTip("Floating-point precision of every tensor")
         self.dtype.currentTextChanged.connect(lambda v: self._set("dtype", v))
         self.error = QLabel(wordWrap=True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         form.addRow("name", self.name)
         form.addRow("seed", seed_row)
         form.addRow("input features", self.features)
@@ -59,13 +59,7 @@ class SettingsPanel(QWidget):
         self.refresh()
 
     def _set(self, field: str, value: Any) -> None:
-        try:
-            self._document.set_setting(field, value)
-        except ExperimentError as err:
-            self.error.setText(f"Refused — {err}")
-            self.refresh()
-        else:
-            self.error.clear()
+        apply_edit(lambda: self._document.set_setting(field, value), self.error, self.refresh)
 
     def _on_event(self, event: Event) -> None:
         if event.kind in ("settings", "reset"):

@@ -1,0 +1,23 @@
+"""Run one document edit from an editor; a refused edit shows its reason and restores the editor."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QLabel
+
+from initviz.errors import ExperimentError
+
+ERROR_STYLE = "color: #b00020; font-weight: bold;"
+
+
+def apply_edit(edit: Callable[[], None], error_label: QLabel, restore: Callable[[], None]) -> bool:
+    """Call ``edit``; on :class:`ExperimentError` show "Refused — reason" and call ``restore``."""
+    try:
+        edit()
+    except ExperimentError as err:
+        error_label.setText(f"Refused — {err}")
+        restore()
+        return False
+    error_label.clear()
+    return True
