@@ -1,12 +1,17 @@
 """The compute controller: debounce edits, run one simulation at a time, drop stale results.
 
-Orange's worker shape (DESIGN.md): a new request cancels the running job; results return
-on the GUI thread; a generation counter drops anything that is no longer current.
+Orange's worker shape (DESIGN.md): one worker; requests that arrive while it is busy are
+coalesced into one follow-up job of the latest state; results come back on the GUI thread
+and carry a generation, so one older than what is on screen is dropped. A running job
+finishes (during a slider drag its frame is the most recent picture there is, so the view
+follows the slider) unless it has run longer than ``cancel_after_ms``: then a newer request
+cancels it, so a slow net does not delay the final state.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import Any
 
@@ -18,7 +23,7 @@ from initviz.errors import ExperimentError
 
 
 class _JobSignals(QObject):
-    finished = Signal(int, object)  # generation, Frame
+    finished = Signal(int, object)  # generation, Frame or None when cancelled
     failed = Signal(int, str)  # generation, message
 
 
@@ -33,12 +38,10 @@ class _Job(QRunnable):
         self.cancelled = cancelled
 
     def run(self) -> None:
-        if self.cancelled.is_set():
-            return
         try:
             frame = compute_frame(self.experiment, cancel=self.cancelled.is_set)
         except network.Cancelled:
-            return
+            frame = None
         except ExperimentError as err:
             self.signals.failed.emit(self.generation, str(err))
             return
@@ -50,13 +53,13 @@ class _Job(QRunnable):
 
 
 class ComputeController(QObject):
-    """``request(experiment)`` after every edit; ``frame_ready`` fires with the latest frame only."""
+    """``request(experiment)`` after every edit; ``frame_ready`` fires with frames in order."""
 
     frame_ready = Signal(object)  # Frame
     failed = Signal(str)
     busy_changed = Signal(bool)
 
-    def __init__(self, debounce_ms: int = 30, parent: QObject | None = None):
+    def __init__(self, debounce_ms: int = 30, cancel_after_ms: int = 400, parent: QObject | None = None):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -65,42 +68,63 @@ class ComputeController(QObject):
         self._signals.failed.connect(self._on_failed)
         self._timer = QTimer(self, singleShot=True, interval=debounce_ms)
         self._timer.timeout.connect(self._submit)
+        self.cancel_after_ms = cancel_after_ms
         self._pending: Any = None
+        self._pending_generation = 0
+        self._running_generation = 0  # 0: idle
+        self._running_since = 0.0
         self._cancel = threading.Event()
-        self.generation = 0
+        self.generation = 0  # of the latest request
+        self.shown_generation = 0  # of the latest frame or error delivered
         self.jobs_started = 0
 
+    @property
+    def busy(self) -> bool:
+        return bool(self._running_generation or self._pending is not None)
+
     def request(self, experiment: Any) -> None:
-        """Schedule a simulation of ``experiment``; earlier requests become stale."""
+        """Schedule a simulation of ``experiment``; it supersedes every earlier request."""
         self.generation += 1
-        self._pending = experiment
-        self._cancel.set()
+        self._pending, self._pending_generation = experiment, self.generation
         self._timer.start()
         self.busy_changed.emit(True)
 
     def _submit(self) -> None:
+        if self._pending is None:
+            return
+        if self._running_generation:  # one worker: run the latest state when this one ends
+            if (time.perf_counter() - self._running_since) * 1000 > self.cancel_after_ms:
+                self._cancel.set()
+            return
         self._cancel = threading.Event()
-        job = _Job(self._pending, self.generation, self._signals, self._cancel)
+        job = _Job(self._pending, self._pending_generation, self._signals, self._cancel)
+        self._running_generation, self._running_since = self._pending_generation, time.perf_counter()
+        self._pending = None
         self.jobs_started += 1
         self._pool.start(job)
 
-    def _done(self, generation: int) -> bool:
-        """True when ``generation`` is current (its job was the last one requested)."""
-        if generation != self.generation:
-            return False
-        self.busy_changed.emit(False)
-        return True
+    def _job_ended(self, generation: int) -> bool:
+        """Start any coalesced follow-up; True when ``generation`` is newer than what is shown."""
+        self._running_generation = 0
+        self._submit()
+        fresh = generation > self.shown_generation
+        if fresh:
+            self.shown_generation = generation
+        if not self.busy:
+            self.busy_changed.emit(False)
+        return fresh
 
     def _on_finished(self, generation: int, frame: Any) -> None:
-        if self._done(generation):
+        if self._job_ended(generation if frame is not None else 0):
             self.frame_ready.emit(frame)
 
     def _on_failed(self, generation: int, message: str) -> None:
-        if self._done(generation):
+        if self._job_ended(generation) and generation == self.generation:
             self.failed.emit(message)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Cancel pending work and wait for the worker (call before the app quits)."""
         self._timer.stop()
+        self._pending = None
         self._cancel.set()
         self._pool.waitForDone(timeout_ms)

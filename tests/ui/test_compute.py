@@ -1,4 +1,4 @@
-"""The compute controller: debounced, one worker, stale results dropped."""
+"""The compute controller: debounced, one worker, coalesced requests, stale results dropped."""
 
 from initviz.engine.frame import compute_frame
 from initviz.model.experiment import default_experiment
@@ -12,26 +12,51 @@ def test_twenty_rapid_edits_give_one_simulation_of_the_last_state(qtbot):
     base = default_experiment()
     for seed in range(20):
         controller.request(base.replace(seed=seed))
-    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=20000)
     assert controller.jobs_started == 1 and len(shown) == 1
     assert shown[0].loss == compute_frame(base.replace(seed=19)).loss
     controller.shutdown()
 
 
-def test_stale_result_is_never_shown(qtbot):
+def test_requests_while_busy_coalesce_and_the_last_state_wins(qtbot):
     controller = ComputeController(debounce_ms=0)
     shown = []
     controller.frame_ready.connect(shown.append)
-    wide = default_experiment()
-    controller.request(wide)
+    base = default_experiment()
+    controller.request(base)
     qtbot.waitUntil(lambda: controller.jobs_started == 1, timeout=5000)
-    narrow = wide.replace(layers=wide.layers[:2])
-    controller.request(narrow)  # supersedes the running job
-    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    for n in range(2, 9):  # arrive while the first job runs
+        controller.request(base.replace(layers=base.layers[:n]))
+    qtbot.waitUntil(lambda: not controller.busy, timeout=30000)
+    assert controller.jobs_started <= 3  # the first, then one job of the latest state
+    assert len(shown[-1].layers) == 8
+    assert [len(f.layers) for f in shown] in ([10, 8], [8])
+
+
+def test_a_result_older_than_the_one_shown_is_dropped(qtbot):
+    controller = ComputeController(debounce_ms=0)
+    shown = []
+    controller.frame_ready.connect(shown.append)
+    frame = compute_frame(default_experiment())
+    controller.shown_generation = 5
+    controller._on_finished(4, frame)  # a late result of an older request
+    controller._on_finished(6, frame)
+    assert shown == [frame] and controller.shown_generation == 6
     controller.shutdown()
-    qtbot.wait(100)
-    assert len(shown) == 1 and len(shown[0].layers) == 2
+
+
+def test_slow_job_is_cancelled_by_a_newer_request(qtbot):
+    controller = ComputeController(debounce_ms=0, cancel_after_ms=0)
+    shown = []
+    controller.frame_ready.connect(shown.append)
+    base = default_experiment()
+    deep = base.replace(layers=base.layers * 10)
+    controller.request(deep)
+    qtbot.waitUntil(lambda: controller.jobs_started == 1, timeout=5000)
+    qtbot.wait(20)
+    controller.request(base.replace(layers=base.layers[:2]))
+    qtbot.waitUntil(lambda: not controller.busy, timeout=30000)
+    assert [len(f.layers) for f in shown] == [2]
 
 
 def test_errors_are_reported_not_raised(qtbot):
