@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean parity screenshot
+.PHONY: run test venv clean parity screenshot bench
 
 venv: $(STAMP)
 
@@ -33,3 +33,7 @@ parity: $(STAMP)
 screenshot: $(STAMP)
 	mkdir -p docs
 	$(PY) -m initviz render -o docs/main-window.png --view window --size 1600x1000
+
+# Figures, not a test: ratios of medians measured in one run (see bench/bench.py).
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench.py $(BENCH_ARGS)

@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.document = Document(experiment, path)
         self.histograms = HistogramPanel()
-        self.compute = ComputeController(debounce_ms, self)
+        self.compute = ComputeController(debounce_ms, parent=self)
         self.live = LiveView(self.document, self.histograms, self.compute, self)
         self.layers = LayerPanel(self.document)
         self.inspector = Inspector(self.document)

@@ -1,0 +1,137 @@
+"""GUI figures, offscreen: applying a frame to N panels, edit-to-frame latency during a gain
+drag, the longest the GUI thread was blocked while computing, and start-up to first frame."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from initviz.engine.frame import compute_frame  # noqa: E402
+from initviz.model.experiment import Component, Experiment, InputSpec, LayerSpec, default_experiment  # noqa: E402
+from initviz.ui.histograms import HistogramPanel  # noqa: E402
+from initviz.ui.main_window import MainWindow  # noqa: E402
+
+PANEL_CASES = {10: (10, ("activations",)), 30: (10, ("weights", "activations", "activation_grads")),
+               60: (12, ("weights", "preactivations", "activations", "activation_grads", "weight_grads"))}
+
+
+def wide_experiment() -> Experiment:
+    layer = LayerSpec(512, Component("tanh"), Component("xavier_uniform"))
+    return Experiment(layers=(layer,) * 50, name="50 x 512", input=InputSpec(512, 512))
+
+
+def apply_rows(app: QApplication, repeats: int) -> list[dict[str, Any]]:
+    rows = []
+    for panels, (depth, kinds) in PANEL_CASES.items():
+        base = default_experiment()
+        exp = base.replace(layers=(base.layers[0],) * depth)
+        frames = [compute_frame(exp.replace(seed=s)) for s in range(2)]
+        labels = [f"layer {i}" for i in range(depth)]
+        panel = HistogramPanel()
+        panel.set_mode("grid")
+        panel.set_kinds(kinds)
+        panel.resize(1600, 1000)
+        panel.show()
+        times = []
+        for k in range(repeats + 5):
+            start = time.perf_counter()
+            panel.show_frame(frames[k % 2], labels)
+            panel.repaint()
+            app.processEvents()
+            if k >= 5:
+                times.append((time.perf_counter() - start) * 1000)
+        panel.close()
+        panel.deleteLater()
+        app.processEvents()
+        rows.append({"panels": panels, "apply_ms_median": statistics.median(times),
+                     "apply_ms_p95": sorted(times)[int(0.95 * len(times)) - 1]})
+    return rows
+
+
+def drag_latency(app: QApplication, experiment: Experiment, seconds: float, folder: str) -> dict[str, Any]:
+    """Drag every layer's gain at 60 Hz through the document (as the slider does) and time
+    each edit until the frame that shows it; a 5 ms heartbeat measures how long the GUI
+    thread was blocked."""
+    settings = QSettings(os.path.join(folder, f"bench-{id(experiment)}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(experiment, settings)
+    window.resize(1600, 1000)
+    window.show()
+    wait_for_frame(app, window)
+    doc = window.document
+    indices = list(range(len(experiment.layers)))
+    edit_times: dict[int, float] = {}
+    latencies: list[float] = []
+    window.live.frame_shown.connect(
+        lambda frame: latencies.append(time.perf_counter() - edit_times[window.compute.shown_generation]))
+    gaps, last = [], [time.perf_counter()]
+
+    def heartbeat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+    beat = QTimer(interval=5)
+    beat.timeout.connect(heartbeat)
+    beat.start()
+    key, step, start = object(), 0, time.perf_counter()
+    clock = QElapsedTimer()
+    while time.perf_counter() - start < seconds:
+        clock.start()
+        gain = 0.6 + 0.8 * (step % 60) / 60
+        doc.set_layer_param(indices, "init", "gain", round(gain, 4), merge_key=key)
+        edit_times[window.compute.generation] = time.perf_counter()
+        step += 1
+        while clock.elapsed() < 16:
+            app.processEvents()
+    end = time.perf_counter() + 10
+    while window.compute.busy and time.perf_counter() < end:
+        app.processEvents()
+    beat.stop()
+    window.document.mark_saved()
+    window.close()
+    window.compute.shutdown()
+    window.deleteLater()
+    app.processEvents()
+    ms = sorted(1000 * v for v in latencies)
+    return {"experiment": experiment.name, "edits": step, "frames": len(ms),
+            "latency_ms_median": statistics.median(ms) if ms else None,
+            "latency_ms_p95": ms[int(0.95 * len(ms)) - 1] if ms else None,
+            "gui_blocked_ms_max": 1000 * max(gaps[1:]) if len(gaps) > 1 else None}
+
+
+def wait_for_frame(app: QApplication, window: MainWindow, timeout: float = 60.0) -> None:
+    end = time.perf_counter() + timeout
+    while window.histograms.frame() is None and time.perf_counter() < end:
+        app.processEvents()
+
+
+def startup_ms(app: QApplication, folder: str) -> float:
+    start = time.perf_counter()
+    window = MainWindow(default_experiment(), QSettings(os.path.join(folder, "start.ini"), QSettings.Format.IniFormat))
+    window.show()
+    wait_for_frame(app, window)
+    window.repaint()
+    elapsed = (time.perf_counter() - start) * 1000
+    window.close()
+    window.compute.shutdown()
+    window.deleteLater()
+    app.processEvents()
+    return elapsed
+
+
+def gui_figures(repeats: int, drag_seconds: float) -> dict[str, Any]:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        return {
+            "startup_to_first_frame_ms": startup_ms(app, folder),
+            "apply": apply_rows(app, repeats),
+            "drag": [drag_latency(app, default_experiment(), drag_seconds, folder),
+                     drag_latency(app, wide_experiment(), drag_seconds, folder)],
+        }
