@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
+from initviz.engine.frame import compute_frame
 from initviz.model.experiment import Component, default_experiment
 from initviz.model.files import load_experiment, save_experiment
 from initviz.ui.main_window import MainWindow
@@ -154,3 +155,20 @@ def test_render_cli_writes_png_of_requested_size(tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert (QImage(str(out)).width(), QImage(str(out)).height()) == (1400, 900)
+
+
+def test_gain_drag_updates_continuously_and_ends_on_the_final_state(qtbot, window):
+    frames = []
+    window.live.frame_shown.connect(frames.append)
+    key, doc = object(), window.document
+    gains = [0.5 + 0.05 * k for k in range(40)]
+    for gain in gains:  # a 60 Hz drag of every layer's gain
+        doc.set_layer_param(range(10), "init", "gain", gain, merge_key=key)
+        qtbot.wait(16)
+    qtbot.waitUntil(lambda: not window.compute.busy, timeout=30000)
+    assert len(frames) >= 2  # pictures arrived during the drag, not only after it
+    expected = compute_frame(doc.experiment)
+    assert frames[-1].layers[9].summaries["weights"].stats["std"] == expected.layers[9].summaries["weights"].stats["std"]
+    assert doc.undo_text and doc.can_undo
+    doc.undo()
+    assert doc.experiment == default_experiment()  # the whole drag was one step
