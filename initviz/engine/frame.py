@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from initviz.engine import network, stats
+from initviz.engine.cache import SimulationCache
 from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES
 
@@ -40,13 +41,22 @@ class Frame:
 
 
 def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget: int = DEFAULT_BUDGET_BYTES,
-                  cancel: Callable[[], bool] = network._never) -> Frame:
-    """Simulate ``experiment`` and summarise every layer (raises ``network.Cancelled``)."""
+                  cancel: Callable[[], bool] = network._never, cache: SimulationCache | None = None) -> Frame:
+    """Simulate ``experiment`` and summarise every layer (raises ``network.Cancelled``).
+
+    With a ``cache`` kept between calls, only what an edit changed is recomputed."""
     start = time.perf_counter()
-    result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel)
-    layers = []
+    cache = cache or SimulationCache()
+    result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel, cache=cache)
+    layers, arrays = [], []
     for i, layer in enumerate(result.layers):
         if cancel():
             raise network.Cancelled
-        layers.append(LayerFrame(i, stats.layer_summaries(layer, bins=bins), network.weight_law(experiment, i)))
+        summaries = {}
+        for kind in stats.KINDS:
+            array = getattr(layer, stats.KIND_FIELDS[kind])
+            arrays.append(array)
+            summaries[kind] = cache.summary(array, f"{kind}/{bins}", lambda: stats.layer_summaries(layer, (kind,), bins)[kind])
+        layers.append(LayerFrame(i, summaries, network.weight_law(experiment, i)))
+    cache.keep_summaries(arrays)
     return Frame(tuple(layers), float(result.loss), time.perf_counter() - start)

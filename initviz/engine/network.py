@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from initviz.engine import activations, initializers
+from initviz.engine.cache import SimulationCache
 from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, estimate_bytes, format_bytes
 from initviz.errors import MemoryBudgetError
@@ -140,18 +141,29 @@ def _never() -> bool:
 
 
 def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
-             cancel: Callable[[], bool] = _never) -> SimulationResult:
+             cancel: Callable[[], bool] = _never, cache: SimulationCache | None = None) -> SimulationResult:
     """Run the forward pass on the input batch and the backward pass of the MSE loss.
 
-    ``cancel`` is polled between layers; when it returns True, :class:`Cancelled` is raised."""
+    ``cancel`` is polled between layers; when it returns True, :class:`Cancelled` is raised.
+    With a ``cache`` (kept between calls), unchanged draws and forward layers are reused."""
     check_memory(experiment, memory_budget)
-    x, t = draw_input(experiment), draw_targets(experiment)
-    params = []
-    for i in range(len(experiment.layers)):
+    cache = cache or SimulationCache()
+    seed, dtype, n = experiment.seed, experiment.dtype, len(experiment.layers)
+    x = cache.draw(("x", seed, dtype, experiment.input), lambda: draw_input(experiment))
+    t = cache.draw(("t", seed, dtype, experiment.input.batch, experiment.layers[-1].units),
+                   lambda: draw_targets(experiment))
+    keys, params = {("x", seed, dtype, experiment.input), ("t", seed, dtype, experiment.input.batch,
+                                                                experiment.layers[-1].units)}, []
+    for i in range(n):
         _poll(cancel)
-        params.append(draw_layer(experiment, i))
+        key = ("layer", seed, dtype, i, experiment.fans(i), experiment.layers[i])
+        keys.add(key)
+        params.append(cache.draw(key, lambda i=i: draw_layer(experiment, i)))
+    cache.keep(keys)
     with np.errstate(all="ignore"):
-        zs, acts = forward(x, params, cancel)
+        zs, acts = cache.reusable_forward(x, params)
+        zs, acts = forward(x, params, cancel, zs, acts)
+        cache.remember_forward(x, params, zs, acts)
         diff = acts[-1] - t
         loss = np.mean(diff * diff, dtype=x.dtype)
         da_last = (2.0 / diff.size) * diff
@@ -164,11 +176,14 @@ def _poll(cancel: Callable[[], bool]) -> None:
         raise Cancelled
 
 
-def forward(x: np.ndarray, params: list[LayerParameters], cancel: Callable[[], bool] = _never
+def forward(x: np.ndarray, params: list[LayerParameters], cancel: Callable[[], bool] = _never,
+            zs: list[np.ndarray] | None = None, acts: list[np.ndarray] | None = None
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Pre-activations and activations of every layer."""
-    zs, acts, a = [], [], x
-    for layer in params:
+    """Pre-activations and activations of every layer, continuing after the given ``zs``/``acts``
+    of the first layers."""
+    zs, acts = list(zs or []), list(acts or [])
+    a = acts[-1] if acts else x
+    for layer in params[len(acts):]:
         _poll(cancel)
         z = a @ layer.W
         z += layer.b

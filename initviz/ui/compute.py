@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from initviz.engine import network
+from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
 from initviz.errors import ExperimentError
 
@@ -30,8 +31,10 @@ class _JobSignals(QObject):
 class _Job(QRunnable):
     """Simulate one experiment snapshot in the worker thread."""
 
-    def __init__(self, experiment: Any, generation: int, signals: _JobSignals, cancelled: threading.Event):
+    def __init__(self, experiment: Any, generation: int, signals: _JobSignals, cancelled: threading.Event,
+                 cache: SimulationCache):
         super().__init__()
+        self.cache = cache
         self.experiment = experiment
         self.generation = generation
         self.signals = signals
@@ -39,7 +42,7 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         try:
-            frame = compute_frame(self.experiment, cancel=self.cancelled.is_set)
+            frame = compute_frame(self.experiment, cancel=self.cancelled.is_set, cache=self.cache)
         except network.Cancelled:
             frame = None
         except ExperimentError as err:
@@ -74,6 +77,7 @@ class ComputeController(QObject):
         self._running_generation = 0  # 0: idle
         self._running_since = 0.0
         self._cancel = threading.Event()
+        self._cache = SimulationCache()  # only the one worker touches it, one job at a time
         self.generation = 0  # of the latest request
         self.shown_generation = 0  # of the latest frame or error delivered
         self.jobs_started = 0
@@ -97,7 +101,7 @@ class ComputeController(QObject):
                 self._cancel.set()
             return
         self._cancel = threading.Event()
-        job = _Job(self._pending, self._pending_generation, self._signals, self._cancel)
+        job = _Job(self._pending, self._pending_generation, self._signals, self._cancel, self._cache)
         self._running_generation, self._running_since = self._pending_generation, time.perf_counter()
         self._pending = None
         self.jobs_started += 1
