@@ -48,6 +48,13 @@ def _one(z: Array, v: float) -> Any:
     return z.dtype.type(v)
 
 
+def _one_minus_square(a: Array) -> Array:
+    """1 − a², in one new array."""
+    d = a * a
+    np.subtract(1.0, d, out=d)
+    return d
+
+
 def _sigmoid(z: Array) -> Array:
     # 0.5·tanh(z/2) + 0.5 is exact to 2e-16 and ~9x faster than 1/(1+exp(-z)) (FACTS.md).
     return 0.5 * np.tanh(0.5 * z) + 0.5
@@ -149,7 +156,7 @@ _ENTRIES = (
     ),
     Activation(
         "tanh", "Hyperbolic tangent: bounded, saturates at ±1 where its slope vanishes.", "φ(z) = tanh(z)",
-        lambda z, p: np.tanh(z), lambda z, a, p: 1.0 - a * a,
+        lambda z, p: np.tanh(z), lambda z, a, p: _one_minus_square(a),
         torch_gain=lambda p: 5.0 / 3.0, saturation=_symmetric(SATURATION_LEVEL),
     ),
     Activation(

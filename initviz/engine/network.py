@@ -201,7 +201,8 @@ def backward(x: np.ndarray, params: list[LayerParameters], zs: list[np.ndarray],
     for i in range(len(params) - 1, -1, -1):
         _poll(cancel)
         layer, z, a = params[i], zs[i], acts[i]
-        dz = da * layer.activation.derivative(z, a, layer.activation_params)
+        dz = layer.activation.derivative(z, a, layer.activation_params)  # a fresh array
+        dz *= da
         a_prev = x if i == 0 else acts[i - 1]
         dW = a_prev.T @ dz
         db = dz.sum(axis=0)
