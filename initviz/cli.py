@@ -76,7 +76,7 @@ def _num(value: Any) -> str:
 
 def format_table(doc: dict[str, Any], seconds: float) -> str:
     """A readable per-layer table of ``stats_document`` output."""
-    head = (f"{'layer':>5} {'units':>6} {'activation':<12} {'init':<22} {'W std':>9} {'a mean':>9} "
+    head = (f"{'layer':>5} {'units':>6} {'activation':<12} {'init':<34} {'W std':>9} {'a mean':>9} "
             f"{'a std':>9} {'sat%':>6} {'dead':>5} {'da std':>9} {'dW std':>9} {'non-finite':>10}")
     lines = [f"{doc['name']}  ({doc['dtype']}, seed {doc['seed']})  loss {_num(doc['loss'])}  "
              f"computed in {seconds * 1000:.0f} ms", head, "-" * len(head)]
@@ -86,7 +86,7 @@ def format_table(doc: dict[str, Any], seconds: float) -> str:
         bad = sum(layer[k]["n_nan"] + layer[k]["n_inf"] for k in stats.KINDS)
         lines.append(
             f"{layer['index']:>5} {layer['units']:>6} {_describe(layer['activation']):<12.12} "
-            f"{_describe(layer['init']):<22.22} {_num(layer['weights']['std']):>9} {_num(a['mean']):>9} "
+            f"{_describe(layer['init']):<34.34} {_num(layer['weights']['std']):>9} {_num(a['mean']):>9} "
             f"{_num(a['std']):>9} {sat:>6} {a['dead_units']:>5} {_num(layer['activation_grads']['std']):>9} "
             f"{_num(layer['weight_grads']['std']):>9} {bad:>10}")
     return "\n".join(lines)
@@ -130,6 +130,8 @@ def parse_pixels(text: str) -> tuple[int, int]:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from initviz.ui.app import render  # Qt only for the verbs that draw
+    if not args.output.lower().endswith(".png"):
+        raise ExperimentError("--output", f"got {args.output!r}; render writes PNG files: end the name in .png")
     experiment = _experiment(args)
     network.check_memory(experiment, args.memory_budget)
     render(experiment, args.output, args.size, args.view)
@@ -186,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("initviz: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `initviz stats | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

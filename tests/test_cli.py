@@ -96,3 +96,23 @@ def test_version():
 @pytest.mark.parametrize("text, expected", [("512", 512), ("2GiB", 2 * 1024**3), ("1.5k", 1536), ("64 MiB", 64 * 1024**2)])
 def test_parse_size(text, expected):
     assert cli.parse_size(text) == expected
+
+
+def test_overflowing_scheme_is_counted_without_warnings(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"input": {"features": 8, "batch": 4}, "layers": [
+        {"units": 3, "activation": "tanh", "init": {"name": "constant", "value": 1e300}}]}))
+    proc = run_cli("stats", str(path), "--json")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert json.loads(proc.stdout)["layers"][0]["weights"]["n_posinf"] == 24
+
+
+def test_render_refuses_other_formats(tmp_path):
+    proc = run_cli("render", "-o", str(tmp_path / "x.svg"))
+    assert proc.returncode == 2 and "--output" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_closed_pipe_is_not_an_error():
+    proc = subprocess.run(f"'{sys.executable}' -m initviz stats --json | head -1", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "{" and "Traceback" not in proc.stderr

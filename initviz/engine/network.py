@@ -114,11 +114,11 @@ def draw_layer(experiment: Any, index: int) -> LayerParameters:
     ctx = layer_context(experiment, index)
     scheme, p = initializers.resolve(spec.init.name, spec.init.kwargs, f"{path}.init")
     bias_scheme, bias_p = initializers.resolve(spec.bias.name, spec.bias.kwargs, f"{path}.bias", for_bias=True)
-    with np.errstate(all="ignore"):
+    dtype = experiment.dtype
+    with np.errstate(all="ignore"):  # a huge scale overflows float32 to inf: counted, not warned
         W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx)
         b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx)
-    dtype = experiment.dtype
-    return LayerParameters(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act, act_params)
+        return LayerParameters(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act, act_params)
 
 
 def check_memory(experiment: Any, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> int:

@@ -94,11 +94,15 @@ class HeatLegend(QGraphicsWidget):
     def paint(self, painter: QPainter, option: Any, widget: Any = None) -> None:
         painter.setFont(self._font)
         painter.setPen(QColor(hs.MUTED_TEXT))
-        h = self.rect().height()
+        h, width = self.rect().height(), self.rect().width()
+        advance = self._metrics.horizontalAdvance
+        text = advance("0") + advance(self._high) + 14
+        nan_part = 33 + advance("NaN/±Inf")
+        show_nan = width - text - nan_part >= 30
         x = 2.0
         painter.drawText(QPointF(x, h - 7), "0")
-        x += self._metrics.horizontalAdvance("0") + 5
-        bar = QRectF(x, 4, 90, h - 9)
+        x += advance("0") + 5
+        bar = QRectF(x, 4, max(20.0, min(90.0, width - text - (nan_part if show_nan else 0))), h - 9)
         gradient = QLinearGradient(bar.topLeft(), bar.topRight())
         for i, (r, g, b, _) in enumerate(self._lut):
             gradient.setColorAt(i / (len(self._lut) - 1), QColor(int(r), int(g), int(b)))
@@ -107,9 +111,10 @@ class HeatLegend(QGraphicsWidget):
         painter.drawRect(bar)
         x = bar.right() + 5
         painter.drawText(QPointF(x, h - 7), self._high)
-        x += self._metrics.horizontalAdvance(self._high) + 16
-        painter.fillRect(QRectF(x, 4, 12, h - 9), QColor(hs.BADGE))
-        painter.drawText(QPointF(x + 17, h - 7), "NaN/±Inf")
+        if show_nan:
+            x += advance(self._high) + 16
+            painter.fillRect(QRectF(x, 4, 12, h - 9), QColor(hs.BADGE))
+            painter.drawText(QPointF(x + 17, h - 7), "NaN/±Inf")
 
 
 class Heatmap:
@@ -239,8 +244,8 @@ class CompactView(QGraphicsWidget):
         """Apply a frame: every heatmap, the layer axis, and the detail row."""
         self.set_kinds(self._kinds)
         n = len(frame.layers)
-        columns = {k: with_strip_room(r) for k, r in column_ranges(frame, self._kinds, None).items()}
-        spans = column_spans(frame, self._kinds, None)
+        columns = {k: with_strip_room(r) for k, r in column_ranges(frame, self._kinds).items()}
+        spans = column_spans(frame, self._kinds)
         for kind in self._kinds:
             summaries = [layer.summaries[kind] for layer in frame.layers]
             rgba = heat_image([s.histogram for s in summaries], [hd.nonfinite_fraction(s) for s in summaries],
@@ -277,7 +282,7 @@ class CompactView(QGraphicsWidget):
         for kind in self._kinds:
             summary = layer_frame.summaries[kind]
             g = ghost_summary(state["ghost"], layer, kind)
-            x_range = state["columns"][kind] if state["shared"] else cell_range(summary, g)
+            x_range = state["columns"][kind] if state["shared"] else cell_range(summary)
             cell = self._parts[kind]["detail"]
             cell.layer = layer
             cell.show(summary, x_range, state["log"], ghost=g,

@@ -30,21 +30,21 @@ def label_lines(label: str, two_lines: bool) -> list[str]:
     return [" · ".join(parts[:2]), " · ".join(parts[2:])]
 
 
-def column_spans(frame: Any, kinds: tuple[str, ...], ghost: Any | None) -> dict[str, hd.Span | None]:
-    """Per kind the union of finite min/max over every layer (and the ghost's, when shown);
-    None for a kind with no finite value anywhere."""
-    frames = [frame] if ghost is None else [frame, ghost]
-    return {kind: hd.union_span(hd.finite_span(layer.summaries.get(kind)) for f in frames for layer in f.layers)
+def column_spans(frame: Any, kinds: tuple[str, ...]) -> dict[str, hd.Span | None]:
+    """Per kind the union of finite min/max over every layer of the current frame (the ghost
+    is drawn within it, clipped, so an old wide picture never squeezes the new one); None for
+    a kind with no finite value anywhere."""
+    return {kind: hd.union_span(hd.finite_span(layer.summaries.get(kind)) for layer in frame.layers)
             for kind in kinds}
 
 
-def column_ranges(frame: Any, kinds: tuple[str, ...], ghost: Any | None) -> dict[str, hd.Span]:
+def column_ranges(frame: Any, kinds: tuple[str, ...]) -> dict[str, hd.Span]:
     """The x-range shown down each column: :func:`column_spans`, padded and rounded."""
-    return {kind: hd.display_range(span) for kind, span in column_spans(frame, kinds, ghost).items()}
+    return {kind: hd.display_range(span) for kind, span in column_spans(frame, kinds).items()}
 
 
-def cell_range(summary: Any, ghost: Any | None) -> hd.Span:
-    return hd.display_range(hd.union_span([hd.finite_span(summary), hd.finite_span(ghost)]))
+def cell_range(summary: Any) -> hd.Span:
+    return hd.display_range(hd.finite_span(summary))
 
 
 def ghost_summary(ghost: Any | None, layer: int, kind: str) -> Any | None:
@@ -157,15 +157,15 @@ class GridView(QGraphicsWidget):
         two_lines = len(frame.layers) <= TWO_LINE_ROWS
         for i, label in enumerate(self._labels):
             label.set_lines(label_lines(labels[i] if i < len(labels) else str(i), two_lines))
-        columns = column_ranges(frame, self._kinds, ghost) if shared else None
+        columns = column_ranges(frame, self._kinds) if shared else None
         for layer_frame, row in zip(frame.layers, self._rows):
             for kind in self._kinds:
                 summary = layer_frame.summaries[kind]
                 g = ghost_summary(ghost, layer_frame.index, kind)
-                x_range = columns[kind] if columns is not None else cell_range(summary, g)
+                x_range = columns[kind] if columns is not None else cell_range(summary)
                 law = layer_frame.weight_law if kind == "weights" else None
                 row[kind].show(summary, x_range, log, ghost=g, law=law, show_range=not shared)
-        spans = column_spans(frame, self._kinds, None)
+        spans = column_spans(frame, self._kinds)
         for kind in self._kinds:  # own ranges: one row's axis would mislabel the others'
             self._axes[kind].setVisible(shared and spans[kind] is not None)
 

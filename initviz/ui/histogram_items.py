@@ -238,7 +238,7 @@ class ValueAxis(QGraphicsWidget):
     """
 
     TICK = 5.0
-    MIN_SPACING = 85.0  # px between labels
+    MIN_SPACING = 55.0  # px between labels
 
     def __init__(self, point_size: float = 9.5) -> None:
         super().__init__()
@@ -274,7 +274,7 @@ class ValueAxis(QGraphicsWidget):
         width = max(self.size().width(), 1.0)
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
             return []
-        step = hd.nice_step((hi - lo) / max(width / self.MIN_SPACING, 1.0))
+        step = hd.nice_step((hi - lo) / max(width / self.MIN_SPACING, 2.0))  # at least 3 labels
         first = math.ceil(lo / step)
         count = int(math.floor(hi / step)) - first + 1
         values = [(first + i) * step for i in range(max(count, 0))]

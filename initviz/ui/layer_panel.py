@@ -26,6 +26,7 @@ class LayerPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self._document = document
+        self._emitted: list[int] = []
         self.model = LayerTableModel(document, self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -111,7 +112,10 @@ class LayerPanel(QWidget):
             self.table.selectionModel().setCurrentIndex(model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def _emit_selection(self, *_: object) -> None:
-        self.selection_changed.emit(self.selected_rows())
+        rows = self.selected_rows()
+        if rows != self._emitted:
+            self._emitted = rows
+            self.selection_changed.emit(rows)
 
     # --- edits ------------------------------------------------------------------------------
     def _run(self, edit) -> bool:
@@ -157,3 +161,4 @@ class LayerPanel(QWidget):
         self.actions_by_name["delete"].setEnabled(n > 1)
         if event.kind in ("reset", "removed") and not self.selected_rows():
             self.select([0])
+        self._emit_selection()  # a move keeps the rows selected but changes their numbers

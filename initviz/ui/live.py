@@ -20,6 +20,7 @@ class LiveView(QObject):
     """Glue between the document, the worker and the histogram panel."""
 
     status = Signal(str)
+    stale = Signal(str)  # the picture no longer matches the experiment, and why
     frame_shown = Signal(object)
 
     def __init__(self, document: Document, panel: HistogramPanel, compute: ComputeController, parent=None):
@@ -27,7 +28,7 @@ class LiveView(QObject):
         self.document, self.panel, self.compute = document, panel, compute
         self._inits = self._init_names()
         compute.frame_ready.connect(self.show)
-        compute.failed.connect(lambda message: self.status.emit(f"⚠ {message}"))
+        compute.failed.connect(self._failed)
         compute.busy_changed.connect(lambda busy: busy and self.status.emit("computing…"))
         document.subscribe(self._on_event)
 
@@ -35,11 +36,19 @@ class LiveView(QObject):
         return tuple(layer.init for layer in self.document.experiment.layers)
 
     def _on_event(self, event: Event) -> None:
+        """Keep the picture on screen as the ghost when an edit changed some layer's init scheme
+        (not when layers were added, removed or moved: the ghost is matched row by row)."""
         inits = self._init_names()
-        if inits != self._inits and self.panel.frame() is not None:
+        if event.kind == "changed" and inits != self._inits and self.panel.frame() is not None:
             self.panel.capture_ghost()
+        elif event.kind in ("inserted", "removed", "moved", "reset"):
+            self.panel.clear_ghost()
         self._inits = inits
         self.request()
+
+    def _failed(self, message: str) -> None:
+        self.status.emit(f"⚠ {message}")
+        self.stale.emit(f"⚠ Histograms not updated for the current experiment — {message}")
 
     def request(self) -> None:
         self.compute.request(self.document.experiment)
@@ -51,6 +60,7 @@ class LiveView(QObject):
             return  # belongs to another layer stack; a fresh request is already on its way
         labels = [layer_label(i, layer) for i, layer in enumerate(experiment.layers)]
         self.panel.show_frame(frame, labels)
+        self.stale.emit("")
         bad = frame.n_nonfinite
         warning = f" · ⚠ {bad:,} non-finite values (NaN/Inf)" if bad else ""
         self.status.emit(f"computed in {frame.seconds * 1000:.0f} ms · loss {frame.loss:.4g}{warning}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 import initviz
 from initviz.model.document import Document
@@ -47,7 +47,9 @@ class MainWindow(QMainWindow):
         self.view_options = ViewOptions(self.histograms, settings, self)
         self.compute_label = QLabel()
 
-        self.setCentralWidget(self.histograms)
+        self.stale_banner = QLabel(wordWrap=True, visible=False)
+        self.stale_banner.setStyleSheet("background: #fff3cd; color: #7a4f01; padding: 6px; font-weight: bold;")
+        self.setCentralWidget(_stacked(self.stale_banner, self.histograms))
         self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea)
@@ -58,6 +60,7 @@ class MainWindow(QMainWindow):
         self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
         self.histograms.layer_selected.connect(lambda row: self.layers.select([row]))
         self.live.status.connect(self.compute_label.setText)
+        self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))
         for source in (self.files.message, self.exports.message):
             source.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.files.message.connect(self._update_title)
@@ -154,6 +157,16 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.compute.shutdown()
         event.accept()
+
+
+def _stacked(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if widget is widgets[-1] else 0)
+    return box
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:

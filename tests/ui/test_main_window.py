@@ -172,3 +172,33 @@ def test_gain_drag_updates_continuously_and_ends_on_the_final_state(qtbot, windo
     assert doc.undo_text and doc.can_undo
     doc.undo()
     assert doc.experiment == default_experiment()  # the whole drag was one step
+
+
+def test_inspector_follows_the_selected_layer_when_it_moves(qtbot, window):
+    window.document.set_layer_field([2], "units", 128)
+    window.layers.select([2])
+    assert window.inspector.selection() == [2]
+    window.layers.actions_by_name["down"].trigger()
+    assert window.layers.selected_rows() == [3] and window.inspector.selection() == [3]
+    assert window.inspector.units.value() == 128
+
+
+def test_refused_simulation_marks_the_picture_stale(qtbot, window):
+    window.document.set_setting("input.batch", 5_000_000)  # a valid file, but over the memory budget
+    qtbot.waitUntil(lambda: window.stale_banner.isVisible(), timeout=30000)
+    assert "memory budget" in window.stale_banner.text()
+    window.document.undo()
+    qtbot.waitUntil(lambda: not window.stale_banner.isVisible(), timeout=30000)
+
+
+def test_ghost_only_for_scheme_changes_and_never_widens_the_range(qtbot, window):
+    panel = window.histograms
+    before = panel.cell(0, "weights").x_range()
+    window.document.insert_layers(10, [window.document.experiment.layers[0]])
+    wait_for_new_frame(qtbot, window)
+    assert panel.ghost_frame() is None
+    window.document.set_all_layers("init", Component("normal", (("std", 0.01),)))
+    frame = wait_for_new_frame(qtbot, window)
+    assert panel.ghost_frame() is not None
+    lo, hi = panel.cell(0, "weights").x_range()
+    assert hi - lo < (before[1] - before[0]) / 2  # the new narrow weights fill the cell; the old ones are clipped
