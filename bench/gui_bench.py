@@ -11,7 +11,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from initviz.engine.frame import compute_frame  # noqa: E402
@@ -80,19 +80,29 @@ def drag_latency(app: QApplication, experiment: Experiment, seconds: float, fold
     beat = QTimer(interval=5)
     beat.timeout.connect(heartbeat)
     beat.start()
-    key, step, start = object(), 0, time.perf_counter()
-    clock = QElapsedTimer()
-    while time.perf_counter() - start < seconds:
-        clock.start()
-        gain = 0.6 + 0.8 * (step % 60) / 60
+    key, state, loop = object(), {"step": 0, "start": time.perf_counter()}, QEventLoop()
+
+    def drag_step() -> None:  # what a slider does: one edit per mouse move, ~60 per second
+        if time.perf_counter() - state["start"] >= seconds:
+            ticker.stop()
+            settle.start()
+            return
+        gain = 0.6 + 0.8 * (state["step"] % 60) / 60
         doc.set_layer_param(indices, "init", "gain", round(gain, 4), merge_key=key)
         edit_times[window.compute.generation] = time.perf_counter()
-        step += 1
-        while clock.elapsed() < 16:
-            app.processEvents()
-    end = time.perf_counter() + 10
-    while window.compute.busy and time.perf_counter() < end:
-        app.processEvents()
+        state["step"] += 1
+
+    def settled() -> None:
+        if not window.compute.busy or time.perf_counter() - state["start"] > seconds + 10:
+            settle.stop()
+            loop.quit()
+    ticker = QTimer(interval=16)
+    ticker.timeout.connect(drag_step)
+    settle = QTimer(interval=20)
+    settle.timeout.connect(settled)
+    ticker.start()
+    loop.exec()  # a real event loop: the GUI thread idles between events, as in the app
+    step = state["step"]
     beat.stop()
     window.document.mark_saved()
     window.close()

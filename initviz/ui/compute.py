@@ -90,7 +90,8 @@ class ComputeController(QObject):
         """Schedule a simulation of ``experiment``; it supersedes every earlier request."""
         self.generation += 1
         self._pending, self._pending_generation = experiment, self.generation
-        self._timer.start()
+        if not self._timer.isActive():  # a window from the first request, not restarted by later
+            self._timer.start()         # ones: a burst becomes one job, a long drag still gets frames
         self.busy_changed.emit(True)
 
     def _submit(self) -> None:
