@@ -15,7 +15,7 @@ from initviz.ui import export
 from initviz.ui.histograms import HistogramPanel
 from initviz.ui.layer_model import layer_label
 from initviz.ui.main_window import MainWindow
-from initviz.ui.view_options import DEFAULT_KINDS
+from initviz.ui.histogram_style import DEFAULT_KINDS
 
 
 def user_settings() -> QSettings:

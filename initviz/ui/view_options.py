@@ -7,12 +7,12 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from initviz.engine.stats import KINDS
+from initviz.ui.histogram_style import DEFAULT_KINDS
 from initviz.ui.histograms import HistogramPanel
 
-KIND_TITLES = {"weights": "Weights W", "preactivations": "Pre-activations z", "activations": "Activations a",
+MENU_TITLES = {"weights": "Weights W", "preactivations": "Pre-activations z", "activations": "Activations a",
                "activation_grads": "Gradients ∂L/∂a", "weight_grads": "Weight gradients ∂L/∂W"}
-DEFAULT_KINDS = ("weights", "activations", "activation_grads")
-MODES = {"auto": "Automatic (compact beyond 12 layers)", "grid": "Grid of histograms", "compact": "Compact heatmaps"}
+MODE_TITLES = {"auto": "Automatic (compact beyond 12 layers)", "grid": "Grid of histograms", "compact": "Compact heatmaps"}
 TOGGLES = {  # key: (text, default, shortcut, tooltip)
     "shared_range": ("Shared x-range per column", True, "Ctrl+R",
                      "Same value axis down each column, so shrinking and growing with depth is visible"),
@@ -41,7 +41,7 @@ class ViewOptions(QObject):
         stored = [stored] if isinstance(stored, str) else stored
         kinds = [k for k in stored if k in KINDS] if isinstance(stored, list) else []
         for kind in KINDS:
-            action = QAction(KIND_TITLES[kind], self, checkable=True, checked=kind in (kinds or DEFAULT_KINDS))
+            action = QAction(MENU_TITLES[kind], self, checkable=True, checked=kind in (kinds or DEFAULT_KINDS))
             action.toggled.connect(self._kinds_changed)
             self.kind_actions[kind] = action
         self.toggles: dict[str, QAction] = {}
@@ -54,8 +54,8 @@ class ViewOptions(QObject):
         self.clear_ghost = QAction("Clear ghost", self, triggered=panel.clear_ghost)
         self.mode_group = QActionGroup(self)
         mode = settings.value("view/mode", "auto")
-        for key, text in MODES.items():
-            action = QAction(text, self.mode_group, checkable=True, checked=key == (mode if mode in MODES else "auto"))
+        for key, text in MODE_TITLES.items():
+            action = QAction(text, self.mode_group, checkable=True, checked=key == (mode if mode in MODE_TITLES else "auto"))
             action.setData(key)
         self.mode_group.triggered.connect(self.apply)
         self.apply()
