@@ -10,6 +10,7 @@ precomputed bin indices (2.4× faster than ``np.histogram``, FACTS.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from initviz.engine.network import LayerResult, SimulationResult
 
 DEFAULT_BINS = 64
 FINE_PER_BIN = 16  # quantiles are read off a histogram 16x finer than the one shown
-DEFAULT_CAP = 1 << 18
+DEFAULT_CAP = 1 << 16  # values binned per tensor; moments, extremes and counts use all
 SAMPLE_SEED = 20100  # the fixed stream that picks which values of a huge tensor are binned
 KINDS = ("weights", "preactivations", "activations", "activation_grads", "weight_grads")
 KIND_FIELDS = {"weights": "W", "preactivations": "z", "activations": "a", "activation_grads": "da", "weight_grads": "dW"}
@@ -51,11 +52,18 @@ class TensorSummary:
     histogram: Histogram
 
 
+@lru_cache(maxsize=64)
+def _sample_indices(size: int, cap: int) -> np.ndarray:
+    """``cap`` distinct positions out of ``size``, sorted, from the fixed sampling stream."""
+    idx = np.sort(np.random.default_rng(SAMPLE_SEED).choice(size, cap, replace=False))
+    idx.setflags(write=False)
+    return idx
+
+
 def _finite_sample(flat: np.ndarray, finite: np.ndarray | None, cap: int) -> np.ndarray:
     values = flat if finite is None else flat[finite]
     if values.size > cap:
-        rng = np.random.default_rng(SAMPLE_SEED)
-        values = values[rng.integers(0, values.size, size=cap)]
+        values = values[_sample_indices(values.size, cap)]
     return values
 
 
