@@ -19,7 +19,7 @@ from initviz.engine.network import LayerResult, SimulationResult
 
 DEFAULT_BINS = 64
 FINE_PER_BIN = 16  # quantiles are read off a histogram 16x finer than the one shown
-DEFAULT_CAP = 1 << 16  # values binned per tensor; moments, extremes and counts use all
+DEFAULT_CAP = 1 << 18  # values binned per tensor (exports count every value below it); moments use all
 SAMPLE_SEED = 20100  # the fixed stream that picks which values of a huge tensor are binned
 KINDS = ("weights", "preactivations", "activations", "activation_grads", "weight_grads")
 KIND_FIELDS = {"weights": "W", "preactivations": "z", "activations": "a", "activation_grads": "da", "weight_grads": "dW"}
