@@ -34,7 +34,7 @@ def parse_size(text: str) -> int:
     unit = match.group(2).lower() if match else None
     if not match or unit not in _SIZE_UNITS:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size; use e.g. 512MiB, 2GiB or a number of bytes")
-    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+    return math.ceil(float(match.group(1)) * _SIZE_UNITS[unit])
 
 
 def _experiment(args: argparse.Namespace) -> Experiment:

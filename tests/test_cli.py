@@ -93,7 +93,7 @@ def test_version():
     assert proc.returncode == 0 and proc.stdout.strip() == f"initviz {initviz.__version__}"
 
 
-@pytest.mark.parametrize("text, expected", [("512", 512), ("2GiB", 2 * 1024**3), ("1.5k", 1536), ("64 MiB", 64 * 1024**2)])
+@pytest.mark.parametrize("text, expected", [("512", 512), ("2GiB", 2 * 1024**3), ("1.5k", 1536), ("64 MiB", 64 * 1024**2), ("0.5", 1)])
 def test_parse_size(text, expected):
     assert cli.parse_size(text) == expected
 

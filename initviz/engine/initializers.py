@@ -24,6 +24,7 @@ TORCH_NONLINEARITIES = (
     "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu",
 )
 KERAS_TRUNCATION_STD = 0.87962566103423978  # std of N(0,1) cut at ±2
+MAX_TAIL_STDS = 37.0  # Φ(−37) ≈ 6e−300, the last normal double: a truncation interval must start before it
 
 
 @dataclass(frozen=True)
@@ -291,3 +292,8 @@ def _check_relations(scheme: Scheme, p: Mapping[str, Any], path: str) -> None:
         raise ExperimentError(join_path(path, "b"), f"must be ≥ a ({p['a']}); got {p['b']}")
     if scheme.name == "trunc_normal" and p["a"] >= p["b"]:
         raise ExperimentError(join_path(path, "b"), f"must be > a ({p['a']}); got {p['b']}")
+    if scheme.name == "trunc_normal" and p["std"] > 0:
+        nearer = min(abs(p["a"] - p["mean"]), abs(p["b"] - p["mean"])) / p["std"]
+        if not p["a"] <= p["mean"] <= p["b"] and nearer > MAX_TAIL_STDS:
+            raise ExperimentError(path, f"[a, b] lies {nearer:.3g} std from the mean, where the normal's "
+                                        f"mass underflows double precision; allowed: within {MAX_TAIL_STDS} std")

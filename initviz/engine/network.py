@@ -13,6 +13,7 @@ engine free of the document model). Overflow is a normal outcome here: it runs u
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -22,7 +23,7 @@ from initviz.engine import activations, initializers
 from initviz.engine.cache import SimulationCache
 from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, estimate_bytes, format_bytes
-from initviz.errors import MemoryBudgetError
+from initviz.errors import ExperimentError, MemoryBudgetError
 
 INPUT_STREAM, TARGET_STREAM, LAYER_STREAM = 0, 1, 2
 WEIGHT_PART, BIAS_PART = 0, 1
@@ -91,18 +92,32 @@ def draw_targets(experiment: Any) -> np.ndarray:
     return rng.standard_normal(shape).astype(experiment.dtype, copy=False)
 
 
+@contextmanager
+def _too_large(path: str):
+    """Valid but astronomically large parameters (U(±1e308), slope 1e200) overflow inside numpy
+    or math: report them as the experiment's problem, with the layer's path."""
+    try:
+        yield
+    except (OverflowError, FloatingPointError) as err:
+        raise ExperimentError(path, f"parameters too large to compute with ({err})") from None
+
+
 def layer_context(experiment: Any, index: int) -> initializers.Context:
     """Fans and activation gain of layer ``index``, as its init scheme sees them."""
     spec = experiment.layers[index]
     fan_in, fan_out = experiment.fans(index)
-    return initializers.Context(fan_in, fan_out, activations.gain(spec.activation.name, spec.activation.kwargs))
+    with _too_large(f"layers[{index}].activation"):
+        gain = activations.gain(spec.activation.name, spec.activation.kwargs)
+    return initializers.Context(fan_in, fan_out, gain)
 
 
 def weight_law(experiment: Any, index: int) -> Distribution:
     """The distribution layer ``index``'s init scheme promises for one weight."""
     init = experiment.layers[index].init
     scheme, p = initializers.resolve(init.name, init.kwargs, f"layers[{index}].init")
-    return scheme.law(p, layer_context(experiment, index))
+    ctx = layer_context(experiment, index)
+    with _too_large(f"layers[{index}].init"):
+        return scheme.law(p, ctx)
 
 
 def draw_layer(experiment: Any, index: int) -> LayerParameters:
@@ -115,9 +130,11 @@ def draw_layer(experiment: Any, index: int) -> LayerParameters:
     scheme, p = initializers.resolve(spec.init.name, spec.init.kwargs, f"{path}.init")
     bias_scheme, bias_p = initializers.resolve(spec.bias.name, spec.bias.kwargs, f"{path}.bias", for_bias=True)
     dtype = experiment.dtype
-    with np.errstate(all="ignore"):  # a huge scale overflows float32 to inf: counted, not warned
-        W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx)
-        b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx)
+    with np.errstate(all="ignore"):  # float32 overflow to inf is counted, not warned
+        with _too_large(f"{path}.init"):
+            W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx)
+        with _too_large(f"{path}.bias"):
+            b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx)
         return LayerParameters(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act, act_params)
 
 

@@ -56,7 +56,10 @@ class Param:
                 raise ExperimentError(path, f"got {value!r}; allowed: {self.allowed()}")
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # a JSON integer with hundreds of digits
+                raise ExperimentError(path, f"got a number too large; allowed: {self.allowed()}") from None
             if not math.isfinite(value):
                 raise ExperimentError(path, f"got {value!r}; allowed: {self.allowed()}")
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):

@@ -177,6 +177,10 @@ def parse_experiment(data: Any) -> Experiment:
     name = data.get("name", "Untitled experiment")
     if not isinstance(name, str) or len(name) > 500:
         raise ExperimentError("name", f"expected a string of at most 500 characters, got {name!r:.60}")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape ("\ud800") could never be saved
+        raise ExperimentError("name", "contains a character that is not valid Unicode text") from None
     inp = _keys(data["input"], "input", ("features", "batch", "distribution"), required=("features", "batch"))
     layers = data["layers"]
     if not isinstance(layers, list) or not 1 <= len(layers) <= MAX_LAYERS:

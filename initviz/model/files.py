@@ -26,6 +26,8 @@ def parse_json_text(text: str) -> Experiment:
         raise ExperimentError("file", f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:
         raise ExperimentError("file", "JSON nested too deeply") from None
+    except ValueError as err:  # e.g. an integer literal beyond Python's digit limit
+        raise ExperimentError("file", f"not a usable JSON number: {err}") from None
     return parse_experiment(data)
 
 

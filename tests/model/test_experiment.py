@@ -150,3 +150,36 @@ def test_atomic_save_keeps_old_file_when_writing_fails(tmp_path, monkeypatch):
 def test_replace_revalidates():
     with pytest.raises(ExperimentError, match="seed"):
         default_experiment().replace(seed=-5)
+
+
+def one_layer(**layer):
+    return {"input": {"features": 4, "batch": 3}, "layers": [{"units": 2, "activation": "relu", "init": "he_normal", **layer}]}
+
+
+@pytest.mark.parametrize("data, path", [
+    (one_layer(init={"name": "trunc_normal", "a": 40, "b": 41}), "layers[0].init"),
+    (one_layer(init={"name": "normal", "std": 10**400}), "layers[0].init.std"),
+    ({**one_layer(), "name": "\ud800"}, "name"),
+])
+def test_values_beyond_double_precision_are_refused(data, path):
+    with pytest.raises(ExperimentError) as info:
+        parse_experiment(data)
+    assert info.value.path == path
+
+
+def test_integer_literal_beyond_the_digit_limit():
+    with pytest.raises(ExperimentError, match="file: not a usable JSON number"):
+        parse_json_text('{"seed": ' + "9" * 5000 + "}")
+
+
+@pytest.mark.parametrize("layer, path", [
+    ({"init": {"name": "uniform", "a": -1e308, "b": 1e308}}, "layers[0].init"),
+    ({"bias": {"name": "uniform", "a": -1e308, "b": 1e308}}, "layers[0].bias"),
+    ({"init": {"name": "kaiming_normal", "a": 1e200}}, "layers[0].init"),
+    ({"activation": {"name": "leaky_relu", "negative_slope": 1e308}, "init": "xavier_uniform"}, "layers[0].activation"),
+])
+def test_parameters_too_large_to_compute_are_reported_with_their_path(layer, path):
+    import initviz
+    with pytest.raises(ExperimentError) as info:
+        initviz.simulate(one_layer(**layer))
+    assert info.value.path == path and "too large" in str(info.value)
