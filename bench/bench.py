@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 
 import engine_bench  # noqa: E402
 import gui_bench  # noqa: E402
+from initviz.engine.memory import tune_allocator  # noqa: E402
 
 
 def table(title: str, rows: list[dict], columns: list[str]) -> str:
@@ -37,9 +38,10 @@ def main() -> int:
     parser.add_argument("-o", "--output", default="bench-results/bench.json")
     args = parser.parse_args()
     repeats = 3 if args.quick else 9
+    tuned = tune_allocator()  # as the app and the CLI do at start-up
     results = {
         "machine": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
-                    "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")},
+                    "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "allocator_tuned": tuned},
         "engine": engine_bench.engine_rows(repeats),
         "memory": engine_bench.peak_memory_rows(),
         "torch": engine_bench.torch_rows(repeats),

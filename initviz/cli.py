@@ -19,7 +19,7 @@ import numpy as np
 
 import initviz
 from initviz.engine import network, stats
-from initviz.engine.memory import DEFAULT_BUDGET_BYTES
+from initviz.engine.memory import DEFAULT_BUDGET_BYTES, tune_allocator
 from initviz.errors import ExperimentError
 from initviz.model import Experiment, default_experiment, load_experiment
 from initviz.model.files import atomic_write_bytes
@@ -180,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `initviz` and `initviz EXP.json` open the app
     args = build_parser().parse_args(argv)
+    tune_allocator()
     try:
         return args.func(args)
     except ExperimentError as err:
