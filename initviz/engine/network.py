@@ -165,15 +165,15 @@ def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
     With a ``cache`` (kept between calls), unchanged draws and forward layers are reused."""
     check_memory(experiment, memory_budget)
     cache = cache or SimulationCache()
-    seed, dtype, n = experiment.seed, experiment.dtype, len(experiment.layers)
-    x = cache.draw(("x", seed, dtype, experiment.input), lambda: draw_input(experiment))
-    t = cache.draw(("t", seed, dtype, experiment.input.batch, experiment.layers[-1].units),
-                   lambda: draw_targets(experiment))
-    keys, params = {("x", seed, dtype, experiment.input), ("t", seed, dtype, experiment.input.batch,
-                                                                experiment.layers[-1].units)}, []
-    for i in range(n):
+    seed, dtype = experiment.seed, experiment.dtype
+    x_key = ("x", seed, dtype, experiment.input)
+    t_key = ("t", seed, dtype, experiment.input.batch, experiment.layers[-1].units)
+    x = cache.draw(x_key, lambda: draw_input(experiment))
+    t = cache.draw(t_key, lambda: draw_targets(experiment))
+    keys, params = {x_key, t_key}, []
+    for i, layer in enumerate(experiment.layers):
         _poll(cancel)
-        key = ("layer", seed, dtype, i, experiment.fans(i), experiment.layers[i])
+        key = ("layer", seed, dtype, i, experiment.fans(i), layer)
         keys.add(key)
         params.append(cache.draw(key, lambda i=i: draw_layer(experiment, i)))
     cache.keep(keys)
