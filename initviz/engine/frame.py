@@ -33,30 +33,42 @@ class Frame:
     layers: tuple[LayerFrame, ...]
     loss: float
     seconds: float
-
-    @property
-    def n_nonfinite(self) -> int:
-        """NaN and ±inf values over every tensor of every layer."""
-        return sum(s.stats["n_nan"] + s.stats["n_inf"] for layer in self.layers for s in layer.summaries.values())
+    n_nonfinite: int = 0  # NaN and ±inf values over every tensor of every layer, summarised or not
+    kinds: tuple[str, ...] = stats.KINDS  # the kinds summarised (the ones on screen)
 
 
 def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget: int = DEFAULT_BUDGET_BYTES,
-                  cancel: Callable[[], bool] = network._never, cache: SimulationCache | None = None) -> Frame:
-    """Simulate ``experiment`` and summarise every layer (raises ``network.Cancelled``).
+                  cancel: Callable[[], bool] = network._never, cache: SimulationCache | None = None,
+                  kinds: tuple[str, ...] = stats.KINDS) -> Frame:
+    """Simulate ``experiment`` and summarise the given ``kinds`` of every layer (raises
+    ``network.Cancelled``); the other kinds are only scanned for NaN and ±inf (weight
+    gradients, not needed by anything else, are then not computed at all).
 
     With a ``cache`` kept between calls, only what an edit changed is recomputed."""
+    unknown = set(kinds) - set(stats.KINDS)
+    if unknown:
+        raise ValueError(f"kinds: unknown {sorted(unknown)}; allowed: {', '.join(stats.KINDS)}")
+    kinds = tuple(k for k in stats.KINDS if k in kinds)
     start = time.perf_counter()
     cache = cache or SimulationCache()
-    result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel, cache=cache)
-    layers, arrays = [], []
+    result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel, cache=cache,
+                              weight_grads="weight_grads" in kinds)
+    layers, arrays, nonfinite = [], [], 0
     for i, layer in enumerate(result.layers):
         if cancel():
             raise network.Cancelled
         summaries = {}
         for kind in stats.KINDS:
             array = getattr(layer, stats.KIND_FIELDS[kind])
+            if array is None:  # not computed: not shown
+                continue
             arrays.append(array)
-            summaries[kind] = cache.summary(array, f"{kind}/{bins}", lambda: stats.layer_summaries(layer, (kind,), bins)[kind])
+            if kind in kinds:
+                summaries[kind] = cache.summary(array, f"{kind}/{bins}",
+                                                lambda: stats.layer_summaries(layer, (kind,), bins)[kind])
+                nonfinite += summaries[kind].stats["n_nan"] + summaries[kind].stats["n_inf"]
+            else:
+                nonfinite += cache.summary(array, "nonfinite", lambda: stats.count_nonfinite(array))
         layers.append(LayerFrame(i, summaries, network.weight_law(experiment, i)))
     cache.keep_summaries(arrays)
-    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start)
+    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start, nonfinite, kinds)

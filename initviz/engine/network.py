@@ -57,7 +57,7 @@ class LayerResult:
     a: np.ndarray
     da: np.ndarray
     dz: np.ndarray
-    dW: np.ndarray
+    dW: np.ndarray | None  # None when the caller did not ask for weight gradients
     db: np.ndarray
     activation: activations.Activation
     activation_params: Mapping[str, Any]
@@ -158,11 +158,13 @@ def _never() -> bool:
 
 
 def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
-             cancel: Callable[[], bool] = _never, cache: SimulationCache | None = None) -> SimulationResult:
+             cancel: Callable[[], bool] = _never, cache: SimulationCache | None = None,
+             weight_grads: bool = True) -> SimulationResult:
     """Run the forward pass on the input batch and the backward pass of the MSE loss.
 
     ``cancel`` is polled between layers; when it returns True, :class:`Cancelled` is raised.
-    With a ``cache`` (kept between calls), unchanged draws and forward layers are reused."""
+    With a ``cache`` (kept between calls), unchanged draws and forward layers are reused.
+    ``weight_grads=False`` skips dW = a^{l-1}ᵀ dz (a third of the GEMMs) when no one looks at it."""
     check_memory(experiment, memory_budget)
     cache = cache or SimulationCache()
     seed, dtype = experiment.seed, experiment.dtype
@@ -184,7 +186,7 @@ def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
         diff = acts[-1] - t
         loss = np.mean(diff * diff, dtype=x.dtype)
         da_last = (2.0 / diff.size) * diff
-        layers = backward(x, params, zs, acts, da_last, cancel)
+        layers = backward(x, params, zs, acts, da_last, cancel, weight_grads)
     return SimulationResult(x=x, t=t, loss=loss, layers=layers)
 
 
@@ -211,8 +213,10 @@ def forward(x: np.ndarray, params: list[LayerParameters], cancel: Callable[[], b
 
 
 def backward(x: np.ndarray, params: list[LayerParameters], zs: list[np.ndarray], acts: list[np.ndarray],
-             da_last: np.ndarray, cancel: Callable[[], bool] = _never) -> list[LayerResult]:
-    """Gradients of every layer, from the last one down, given ∂L/∂a of the last layer."""
+             da_last: np.ndarray, cancel: Callable[[], bool] = _never, weight_grads: bool = True
+             ) -> list[LayerResult]:
+    """Gradients of every layer, from the last one down, given ∂L/∂a of the last layer
+    (dW left None unless ``weight_grads``)."""
     results: list[LayerResult] = [None] * len(params)  # type: ignore[list-item]
     da = da_last
     for i in range(len(params) - 1, -1, -1):
@@ -221,7 +225,7 @@ def backward(x: np.ndarray, params: list[LayerParameters], zs: list[np.ndarray],
         dz = layer.activation.derivative(z, a, layer.activation_params)  # a fresh array
         dz *= da
         a_prev = x if i == 0 else acts[i - 1]
-        dW = a_prev.T @ dz
+        dW = a_prev.T @ dz if weight_grads else None
         db = dz.sum(axis=0)
         results[i] = LayerResult(layer.W, layer.b, z, a, da, dz, dW, db, layer.activation, layer.activation_params)
         if i:

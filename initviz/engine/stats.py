@@ -9,6 +9,7 @@ precomputed bin indices (2.4× faster than ``np.histogram``, FACTS.md).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -60,21 +61,17 @@ def _sample_indices(size: int, cap: int) -> np.ndarray:
     return idx
 
 
-def _finite_sample(flat: np.ndarray, finite: np.ndarray | None, cap: int) -> np.ndarray:
-    values = flat if finite is None else flat[finite]
-    if values.size > cap:
-        values = values[_sample_indices(values.size, cap)]
-    return values
-
-
 def _fine_counts(sample: np.ndarray, lo: float, hi: float, n_bins: int) -> np.ndarray:
-    """Counts of ``sample`` in ``n_bins`` equal bins over [lo, hi] (bin indices + ``np.bincount``)."""
+    """Counts of ``sample`` (values within [lo, hi]) in ``n_bins`` equal bins: bin positions
+    computed in place in the sample's dtype, clipped as floats, then ``np.bincount``."""
     if hi - lo > float(np.finfo(sample.dtype).max) / 2:  # a span the dtype cannot hold (exploding nets)
         sample = sample.astype(np.float64)
+    t = sample.dtype.type
     with np.errstate(all="ignore"):
-        idx = ((sample - sample.dtype.type(lo)) * sample.dtype.type(n_bins / (hi - lo))).astype(np.intp)
-    np.clip(idx, 0, n_bins - 1, out=idx)
-    return np.bincount(idx, minlength=n_bins)
+        pos = np.subtract(sample, t(lo))  # >= 0: lo is the minimum
+        pos *= t(n_bins / (hi - lo))
+    np.minimum(pos, t(n_bins - 1), out=pos)  # the maximum itself lands in the last bin
+    return np.bincount(pos.astype(np.intp), minlength=n_bins)
 
 
 def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[float, ...]) -> list[float]:
@@ -85,23 +82,47 @@ def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[f
     return [float(np.interp(q * cumulative[-1], cumulative, edges)) for q in qs]
 
 
+def _moments(finite: np.ndarray, total: float | None = None) -> tuple[float | None, float | None]:
+    """Mean and std (population, ddof 0) of finite values, accumulated in float64:
+    mean = Σx/n, std = √(Σ(x − mean)²/n) (two passes; no BLAS dot: waking its threads for a
+    vector costs more than the sum)."""
+    n = finite.size
+    if not n:
+        return None, None
+    if total is None:
+        total = float(np.add.reduce(finite, dtype=np.float64))
+    mean = total / n
+    if not math.isfinite(mean):
+        return mean, None
+    centred = np.subtract(finite, mean, dtype=np.float64)
+    centred *= centred
+    var = float(np.add.reduce(centred)) / n
+    return mean, math.sqrt(var) if math.isfinite(var) else None
+
+
 def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP) -> TensorSummary:
-    """count, mean, std, min, max, p01, p99, frac_zero, n_nan, n_inf (n_posinf, n_neginf)."""
+    """count, mean, std, min, max, p01, p99, frac_zero, n_nan, n_inf (n_posinf, n_neginf).
+
+    A finite float64 sum proves every value finite (NaN or ±inf would poison it), so the
+    common case skips the masks."""
     flat = values.ravel()
     with np.errstate(all="ignore"):
-        finite_mask = np.isfinite(flat)
-        n_finite = int(np.count_nonzero(finite_mask))
-        all_finite = n_finite == flat.size
-        n_nan = 0 if all_finite else int(np.count_nonzero(np.isnan(flat)))
-        n_posinf = 0 if all_finite else int(np.count_nonzero(flat == np.inf))
-        finite = flat if all_finite else flat[finite_mask]
-        sample = _finite_sample(flat, None if all_finite else finite_mask, cap)
+        total = float(np.add.reduce(flat, dtype=np.float64)) if flat.size else 0.0
+        if math.isfinite(total):
+            finite_mask, finite, n_finite, n_nan, n_posinf = None, flat, flat.size, 0, 0
+        else:  # some NaN or ±inf (or finite values whose sum overflows)
+            finite_mask = np.isfinite(flat)
+            finite = flat[finite_mask]
+            n_finite = finite.size
+            n_nan = int(np.count_nonzero(np.isnan(flat)))
+            n_posinf = int(np.count_nonzero(flat == np.inf))
+            total = None
+        mean, std = _moments(finite, total if finite_mask is None else None)
+        lo, hi = (float(finite.min()), float(finite.max())) if n_finite else (None, None)
+        if n_finite and lo == hi:
+            std = 0.0  # exactly: a constant tensor (the symmetry case) has no spread at all
         stats: dict[str, Any] = {
-            "count": int(flat.size),
-            "mean": float(np.mean(finite, dtype=np.float64)) if n_finite else None,
-            "std": float(np.std(finite, dtype=np.float64)) if n_finite else None,
-            "min": float(finite.min()) if n_finite else None,
-            "max": float(finite.max()) if n_finite else None,
+            "count": int(flat.size), "mean": mean, "std": std, "min": lo, "max": hi,
             "p01": None, "p99": None,
             "frac_zero": float(np.count_nonzero(flat == 0) / flat.size) if flat.size else 0.0,
             "n_nan": n_nan,
@@ -109,9 +130,9 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
             "n_posinf": n_posinf,
             "n_neginf": flat.size - n_finite - n_nan - n_posinf,
         }
-        if stats["std"] is not None and not np.isfinite(stats["std"]):
-            stats["std"] = None  # finite values so large their spread overflows float64
-    lo, hi = (stats["min"], stats["max"]) if n_finite else (-1.0, 1.0)
+        sample = finite if finite.size <= cap else finite[_sample_indices(finite.size, cap)]
+    if not n_finite:
+        lo, hi = -1.0, 1.0
     if hi <= lo:  # one value only: a narrow bin around it
         half = max(abs(lo) * 0.01, 1e-12)
         lo, hi = lo - half, hi + half
@@ -121,6 +142,14 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
     edges, counts = np.linspace(lo, hi, bins + 1), fine.reshape(bins, FINE_PER_BIN).sum(axis=1)
     hist = Histogram(edges, counts, n_finite, int(sample.size), stats["n_nan"], stats["n_posinf"], stats["n_neginf"])
     return TensorSummary(stats, hist)
+
+
+def count_nonfinite(values: np.ndarray) -> int:
+    """NaN and ±inf values in ``values``: one sum proves a tensor clean (NaN or inf poison it)."""
+    with np.errstate(all="ignore"):
+        if math.isfinite(float(np.add.reduce(values.ravel()))):
+            return 0
+        return int(values.size - np.count_nonzero(np.isfinite(values)))
 
 
 def activation_extras(layer: LayerResult) -> dict[str, Any]:

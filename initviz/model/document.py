@@ -30,11 +30,13 @@ Rows = Union[int, Iterable[int]]  # one layer position or several
 class Event:
     """What changed. ``inserted``: positions in the new layer list; ``removed``: positions in
     the old list; ``changed``: layer positions (all ascending); ``moved``: ``new[k] = old[order[k]]``;
-    ``settings``: a non-layer field (may change layer 0's fan_in); ``reset``: anything."""
+    ``settings``: a non-layer field (may change layer 0's fan_in); ``reset``: anything.
+    ``continued``: the edit was merged into the open undo step (the rest of a slider drag)."""
 
     kind: str
     indices: tuple[int, ...] = ()
     order: tuple[int, ...] = ()
+    continued: bool = False
 
     def inverse(self) -> "Event":
         """The event that undoes this one."""
@@ -180,6 +182,7 @@ class Document:
         """Swap in an already validated experiment, record it and emit ``event``."""
         if merge_key is not None and merge_key == self._open_key and self._undo:
             self._undo[-1].add(event, new)
+            event = dataclasses.replace(event, continued=True)
         else:
             self._undo.append(_Step(label, self._experiment, [(event, new)]))
             del self._undo[:-self._max_history]

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from initviz.engine import network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
+from initviz.engine.stats import KINDS
 from initviz.errors import ExperimentError
 
 
@@ -31,10 +32,11 @@ class _JobSignals(QObject):
 class _Job(QRunnable):
     """Simulate one experiment snapshot in the worker thread."""
 
-    def __init__(self, experiment: Any, generation: int, signals: _JobSignals, cancelled: threading.Event,
-                 cache: SimulationCache):
+    def __init__(self, experiment: Any, kinds: tuple[str, ...], generation: int, signals: _JobSignals,
+                 cancelled: threading.Event, cache: SimulationCache):
         super().__init__()
         self.cache = cache
+        self.kinds = kinds
         self.experiment = experiment
         self.generation = generation
         self.signals = signals
@@ -42,7 +44,7 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         try:
-            frame = compute_frame(self.experiment, cancel=self.cancelled.is_set, cache=self.cache)
+            frame = compute_frame(self.experiment, cancel=self.cancelled.is_set, cache=self.cache, kinds=self.kinds)
         except network.Cancelled:
             frame = None
         except ExperimentError as err:
@@ -73,6 +75,7 @@ class ComputeController(QObject):
         self._timer.timeout.connect(self._submit)
         self.cancel_after_ms = cancel_after_ms
         self._pending: Any = None
+        self._pending_kinds: tuple[str, ...] = KINDS
         self._pending_generation = 0
         self._running_generation = 0  # 0: idle
         self._running_since = 0.0
@@ -86,10 +89,11 @@ class ComputeController(QObject):
     def busy(self) -> bool:
         return bool(self._running_generation or self._pending is not None)
 
-    def request(self, experiment: Any) -> None:
-        """Schedule a simulation of ``experiment``; it supersedes every earlier request."""
+    def request(self, experiment: Any, kinds: tuple[str, ...] = KINDS) -> None:
+        """Schedule a simulation of ``experiment`` with summaries of ``kinds``; it supersedes
+        every earlier request."""
         self.generation += 1
-        self._pending, self._pending_generation = experiment, self.generation
+        self._pending, self._pending_kinds, self._pending_generation = experiment, tuple(kinds), self.generation
         if not self._timer.isActive():  # a window from the first request, not restarted by later
             self._timer.start()         # ones: a burst becomes one job, a long drag still gets frames
         self.busy_changed.emit(True)
@@ -102,7 +106,7 @@ class ComputeController(QObject):
                 self._cancel.set()
             return
         self._cancel = threading.Event()
-        job = _Job(self._pending, self._pending_generation, self._signals, self._cancel, self._cache)
+        job = _Job(self._pending, self._pending_kinds, self._pending_generation, self._signals, self._cancel, self._cache)
         self._running_generation, self._running_since = self._pending_generation, time.perf_counter()
         self._pending = None
         self.jobs_started += 1

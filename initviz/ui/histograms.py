@@ -43,6 +43,7 @@ class HistogramPanel(QWidget):
     """
 
     layer_selected = Signal(int)
+    kinds_changed = Signal(tuple)  # the chosen kinds: frames need summaries of these
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,11 +111,22 @@ class HistogramPanel(QWidget):
             raise ValueError(f"kinds: unknown {sorted(unknown)}; allowed: {', '.join(KINDS)}")
         if not wanted:
             raise ValueError(f"kinds: choose at least one of {', '.join(KINDS)}")
-        self._kinds = tuple(k for k in KINDS if k in wanted)
+        kinds = tuple(k for k in KINDS if k in wanted)
+        if kinds != self._kinds:
+            self._kinds = kinds
+            self.kinds_changed.emit(kinds)
         self._restyle()
 
     def kinds(self) -> tuple[str, ...]:
         return self._kinds
+
+    def drawn_kinds(self) -> tuple[str, ...]:
+        """The chosen kinds the current frame has summaries of (a frame computed before a kind
+        was switched on lacks it until the next one arrives)."""
+        if self._frame is None:
+            return self._kinds
+        have = getattr(self._frame, "kinds", KINDS)
+        return tuple(k for k in self._kinds if k in have) or tuple(have)
 
     def set_shared_range(self, shared: bool) -> None:
         """True: one x-range down each column (the union over layers); False: each cell its own."""
@@ -206,7 +218,7 @@ class HistogramPanel(QWidget):
         ``kinds`` is given."""
         if self._frame is None:
             return []
-        return hd.table_rows(self._frame, self._kinds if kinds is None else tuple(kinds))
+        return hd.table_rows(self._frame, self.drawn_kinds() if kinds is None else tuple(kinds))
 
     def grid_view(self) -> GridView:
         return self._grid
@@ -233,9 +245,10 @@ class HistogramPanel(QWidget):
         if self._frame is None or name not in self._stale:
             return
         ghost = self._ghost if self._ghost_enabled else None
+        kinds = self.drawn_kinds()
         if target is self._grid:
-            self._grid.set_structure(len(self._frame.layers), self._kinds)
+            self._grid.set_structure(len(self._frame.layers), kinds)
         else:
-            self._compact.set_kinds(self._kinds)
+            self._compact.set_kinds(kinds)
         target.update_frame(self._frame, self._labels, ghost, self._log, self._shared)
         self._stale.discard(name)

@@ -19,6 +19,9 @@ from initviz.model.experiment import Component, LayerSpec
 
 MIME_ROWS = "application/x-initviz-layer-rows"
 COLUMNS = ("units", "activation", "init", "bias")
+_DROP_FLAGS = Qt.ItemFlag.ItemIsDropEnabled
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+_UNITS_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsEditable
 
 
 def describe(component: Component) -> str:
@@ -55,6 +58,7 @@ class LayerTableModel(QAbstractTableModel):
         self._document = document
         self._layers: list[LayerSpec] = list(document.experiment.layers)
         self.last_error: str = ""
+        self._described: dict[int, tuple[LayerSpec, tuple]] = {}
         self._unsubscribe = document.subscribe(self._on_event)
 
     # --- read ---------------------------------------------------------------------------
@@ -76,20 +80,28 @@ class LayerTableModel(QAbstractTableModel):
             return None
         layer, column = self._layers[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return (layer.units, describe(layer.activation), describe(layer.init), describe(layer.bias))[column]
+            return self._cells(layer)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(column, layer)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
+    def _cells(self, layer: LayerSpec) -> tuple:
+        """The row's texts, described once per layer spec (a resize-to-contents header asks
+        every row again after each edit)."""
+        hit = self._described.get(id(layer))
+        if hit is None or hit[0] is not layer:
+            if len(self._described) > 4 * len(self._layers) + 64:
+                self._described.clear()
+            hit = (layer, (layer.units, describe(layer.activation), describe(layer.init), describe(layer.bias)))
+            self._described[id(layer)] = hit
+        return hit[1]
+
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-        if index.column() == 0:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+            return _DROP_FLAGS
+        return _UNITS_FLAGS if index.column() == 0 else _ROW_FLAGS
 
     # --- write (through the document) ---------------------------------------------------
     def setData(self, index: QModelIndex, value: Any, role=Qt.ItemDataRole.EditRole) -> bool:

@@ -31,15 +31,17 @@ class LiveView(QObject):
         compute.failed.connect(self._failed)
         compute.busy_changed.connect(lambda busy: busy and self.status.emit("computing…"))
         document.subscribe(self._on_event)
+        panel.kinds_changed.connect(self._on_kinds)
 
     def _init_names(self) -> tuple:
         return tuple(layer.init for layer in self.document.experiment.layers)
 
     def _on_event(self, event: Event) -> None:
         """Keep the picture on screen as the ghost when an edit changed some layer's init scheme
-        (not when layers were added, removed or moved: the ghost is matched row by row)."""
+        (once per slider drag; not when layers were added, removed or moved: the ghost is matched row by row)."""
         inits = self._init_names()
-        if event.kind == "changed" and inits != self._inits and self.panel.frame() is not None:
+        if (event.kind == "changed" and not event.continued and inits != self._inits
+                and self.panel.frame() is not None):  # a drag keeps the picture from before it began
             self.panel.capture_ghost()
         elif event.kind in ("inserted", "removed", "moved", "reset"):
             self.panel.clear_ghost()
@@ -50,8 +52,13 @@ class LiveView(QObject):
         self.status.emit(f"⚠ {message}")
         self.stale.emit(f"⚠ Histograms not updated for the current experiment — {message}")
 
+    def _on_kinds(self, kinds: tuple) -> None:
+        frame = self.panel.frame()
+        if frame is None or not set(kinds) <= set(frame.kinds):  # only what is on screen is summarised
+            self.request()
+
     def request(self) -> None:
-        self.compute.request(self.document.experiment)
+        self.compute.request(self.document.experiment, self.panel.kinds())
 
     def show(self, frame: Frame) -> None:
         """Draw ``frame`` with the current layer labels and report it in the status bar."""

@@ -5,6 +5,7 @@ import numpy as np
 from initviz.engine import network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
+from initviz.model import parse_experiment
 from initviz.model.experiment import Component, default_experiment
 
 
@@ -56,3 +57,34 @@ def test_cached_frames_equal_fresh_frames():
         for kind in a.summaries:
             assert a.summaries[kind].stats == b.summaries[kind].stats
             assert np.array_equal(a.summaries[kind].histogram.counts, b.summaries[kind].histogram.counts)
+
+
+def test_frame_summarises_only_the_kinds_asked_for_and_still_counts_every_nonfinite_value():
+    exp = parse_experiment({"version": 1, "input": {"features": 16, "batch": 32},
+                            "layers": [{"units": 16, "activation": "relu", "init": {"name": "normal", "std": 1e30}}] * 3})
+    full = compute_frame(exp)
+    shown = compute_frame(exp, kinds=("activations", "weights"))
+    assert shown.kinds == ("weights", "activations")  # canonical order
+    assert all(set(layer.summaries) == {"weights", "activations"} for layer in shown.layers)
+    assert full.n_nonfinite > 0
+    hidden_without_dw = sum(s.stats["n_nan"] + s.stats["n_inf"] for layer in full.layers
+                            for kind, s in layer.summaries.items() if kind != "weight_grads")
+    assert shown.n_nonfinite == hidden_without_dw  # dW is not even computed when not shown
+    for a, b in zip(shown.layers, full.layers):
+        for kind in shown.kinds:
+            assert a.summaries[kind].stats == b.summaries[kind].stats
+
+
+def test_unknown_kinds_are_refused_with_the_allowed_list():
+    import pytest
+    with pytest.raises(ValueError, match="kinds: unknown.*allowed: weights"):
+        compute_frame(default_experiment(), kinds=("weights", "gradients"))
+
+
+def test_weight_gradients_are_skipped_only_when_asked():
+    exp = default_experiment()
+    lean = network.simulate(exp, weight_grads=False)
+    full = network.simulate(exp)
+    assert all(layer.dW is None for layer in lean.layers)
+    for a, b in zip(lean.layers, full.layers):
+        assert np.array_equal(a.da, b.da) and np.array_equal(a.db, b.db)

@@ -75,3 +75,18 @@ def test_activation_extras_dead_units_and_saturation():
     assert tanh_layer["activations"].stats["frac_saturated"] > 0.5
     assert relu_layer["activations"].stats["dead_units"] == 20
     assert relu_layer["activations"].stats["frac_saturated"] is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_count_nonfinite_matches_a_full_count(dtype):
+    v = np.random.default_rng(3).normal(size=1000).astype(dtype)
+    assert stats.count_nonfinite(v) == 0
+    v[[3, 50, 700]] = [np.nan, np.inf, -np.inf]
+    assert stats.count_nonfinite(v) == 3
+    big = np.full(10, np.finfo(dtype).max, dtype=dtype)  # finite values whose sum overflows
+    assert stats.count_nonfinite(big) == 0
+
+
+def test_constant_tensor_has_exactly_zero_spread():
+    s = stats.summarize(np.full((64, 8), 0.1, dtype=np.float32))
+    assert s.stats["std"] == 0.0 and s.stats["min"] == s.stats["max"]

@@ -259,6 +259,7 @@ def test_slider_drag_merges_into_one_step(doc):
     for k in range(20):
         doc.set_layer_param([0, 1], "init", "gain", 1.0 + k / 10, merge_key="gain-slider")
     assert doc.experiment.layers[0].init.kwargs == {"gain": 2.9}
+    assert [e.continued for e in mirror.events] == [False] + [True] * 19  # views can tell a drag goes on
     doc.undo()
     assert doc.experiment == make_experiment(10, 20, 30, 40, 50) and not doc.can_undo
     assert mirror.events[-1] == Event("changed", (0, 1))

@@ -202,3 +202,27 @@ def test_ghost_only_for_scheme_changes_and_never_widens_the_range(qtbot, window)
     assert panel.ghost_frame() is not None
     lo, hi = panel.cell(0, "weights").x_range()
     assert hi - lo < (before[1] - before[0]) / 2  # the new narrow weights fill the cell; the old ones are clipped
+
+
+def test_a_slider_drag_keeps_the_picture_from_before_it_began_as_the_ghost(qtbot, window):
+    panel, doc, key = window.histograms, window.document, object()
+    before = panel.frame()
+    doc.set_layer_param([5], "init", "gain", 0.8, merge_key=key)
+    assert panel.ghost_frame() is before
+    wait_for_new_frame(qtbot, window)
+    for gain in (0.7, 0.6, 0.5):  # the rest of the drag: merged edits
+        doc.set_layer_param([5], "init", "gain", gain, merge_key=key)
+        wait_for_new_frame(qtbot, window)
+    assert panel.ghost_frame() is before
+
+
+def test_frames_carry_the_shown_kinds_and_a_new_column_is_computed_on_demand(qtbot, window):
+    panel = window.histograms
+    assert panel.frame().kinds == panel.kinds()
+    assert "weight_grads" not in panel.frame().kinds
+    panel.set_kinds(panel.kinds() + ("weight_grads",))
+    qtbot.waitUntil(lambda: "weight_grads" in panel.frame().kinds, timeout=30000)
+    assert panel.drawn_kinds() == panel.kinds()
+    expected = compute_frame(window.document.experiment)
+    got = panel.frame().layers[3].summaries["weight_grads"].stats
+    assert got == expected.layers[3].summaries["weight_grads"].stats
