@@ -66,8 +66,8 @@ def main() -> int:
     print(table("Applying a frame (setData + repaint, offscreen 1600x1000)", gui["apply"],
                 ["panels", "apply_ms_median", "apply_ms_p95"]))
     print(table("Edit-to-frame while dragging every layer's gain at 60 Hz", gui["drag"],
-                ["experiment", "dragged", "edits", "frames", "latency_ms_median", "latency_ms_p95",
-                 "gui_blocked_ms_max"]))
+                ["experiment", "dragged", "edits", "frames", "previews", "latency_ms_median", "latency_ms_p95",
+                 "settle_ms", "gui_blocked_ms_max"]))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

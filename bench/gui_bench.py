@@ -60,8 +60,9 @@ def apply_rows(app: QApplication, repeats: int) -> list[dict[str, Any]]:
 def drag_latency(app: QApplication, experiment: Experiment, seconds: float, folder: str,
                  layers: str = "all") -> dict[str, Any]:
     """Drag every layer's gain at 60 Hz through the document (as the slider does) and time
-    each edit until the frame that shows it; a 5 ms heartbeat measures how long the GUI
-    thread was blocked."""
+    each edit until the first frame that shows it (a preview on the first rows of the batch
+    while the drag is on); ``settle_ms``: from the last edit to the full-batch frame of it.
+    A 5 ms heartbeat measures how long the GUI thread was blocked."""
     settings = QSettings(os.path.join(folder, f"bench-{id(experiment)}.ini"), QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings)
     window.resize(1600, 1000)
@@ -72,8 +73,18 @@ def drag_latency(app: QApplication, experiment: Experiment, seconds: float, fold
     indices = list(range(n)) if layers == "all" else [n // 2]
     edit_times: dict[int, float] = {}
     latencies: list[float] = []
-    window.live.frame_shown.connect(
-        lambda frame: latencies.append(time.perf_counter() - edit_times[window.compute.shown_generation]))
+    previews, settled_ms = [0], [None]
+
+    def shown(frame) -> None:  # a def, not a lambda: PySide6 dropped some calls of a lambda slot here
+        now, generation = time.perf_counter(), window.compute.shown_generation
+        previews[0] += frame.preview_of is not None
+        if frame.preview_of is None and generation == window.compute.generation and not ticker.isActive():
+            settled_ms[0] = 1000 * (now - edit_times[generation])  # the full batch after the last edit
+        if frame.preview_of is not None or generation not in seen:
+            latencies.append(now - edit_times[generation])
+        seen.add(generation)
+    seen: set[int] = set()
+    window.live.frame_shown.connect(shown)
     gaps, last = [], [time.perf_counter()]
 
     def heartbeat() -> None:
@@ -114,10 +125,11 @@ def drag_latency(app: QApplication, experiment: Experiment, seconds: float, fold
     app.processEvents()
     ms = sorted(1000 * v for v in latencies)
     return {"experiment": experiment.name, "dragged": "every layer" if layers == "all" else f"layer {n // 2}",
-            "edits": step, "frames": len(ms),
+            "edits": step, "frames": len(ms), "previews": previews[0],
             "latency_ms_median": statistics.median(ms) if ms else None,
             "latency_ms_p95": ms[int(0.95 * len(ms)) - 1] if ms else None,
-            "gui_blocked_ms_max": 1000 * max(gaps[1:]) if len(gaps) > 1 else None}
+            "gui_blocked_ms_max": 1000 * max(gaps[1:]) if len(gaps) > 1 else None,
+            "settle_ms": settled_ms[0]}
 
 
 def wait_for_frame(app: QApplication, window: MainWindow, timeout: float = 60.0) -> None:

@@ -7,6 +7,7 @@ the raw activations stay in the worker (DESIGN.md, data flow step 4).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -15,6 +16,9 @@ from initviz.engine import network, stats
 from initviz.engine.cache import SimulationCache
 from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES
+
+
+PREVIEW_CAP = 1 << 14  # values binned per tensor in a preview: the shape of a histogram, in a fraction of the time
 
 
 @dataclass(frozen=True)
@@ -35,21 +39,34 @@ class Frame:
     seconds: float
     n_nonfinite: int = 0  # NaN and ±inf values over every tensor of every layer, summarised or not
     kinds: tuple[str, ...] = stats.KINDS  # the kinds summarised (the ones on screen)
+    rows: int = 0  # rows of the input batch simulated
+    preview_of: int | None = None  # the whole batch, when only its first ``rows`` were simulated
 
 
 def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget: int = DEFAULT_BUDGET_BYTES,
                   cancel: Callable[[], bool] = network._never, cache: SimulationCache | None = None,
-                  kinds: tuple[str, ...] = stats.KINDS) -> Frame:
+                  kinds: tuple[str, ...] = stats.KINDS, rows: int | None = None) -> Frame:
     """Simulate ``experiment`` and summarise the given ``kinds`` of every layer (raises
     ``network.Cancelled``); the other kinds are only scanned for NaN and ±inf (weight
     gradients, not needed by anything else, are then not computed at all).
 
-    With a ``cache`` kept between calls, only what an edit changed is recomputed."""
+    With a ``cache`` kept between calls, only what an edit changed is recomputed. ``rows``: a
+    preview on the first rows of the input batch (the very rows the whole batch starts with:
+    input and targets are drawn row by row from their streams), whose histograms bin a fixed
+    sample of at most ``PREVIEW_CAP`` values per tensor (moments still use every value)."""
     unknown = set(kinds) - set(stats.KINDS)
     if unknown:
         raise ValueError(f"kinds: unknown {sorted(unknown)}; allowed: {', '.join(stats.KINDS)}")
     kinds = tuple(k for k in stats.KINDS if k in kinds)
     start = time.perf_counter()
+    batch = experiment.input.batch
+    preview_of = None
+    cap = stats.DEFAULT_CAP
+    if rows is not None and rows < batch:
+        if rows < 1:
+            raise ValueError(f"rows: got {rows}; allowed: 1 to the batch size {batch}")
+        experiment, preview_of = experiment.replace(input=dataclasses.replace(experiment.input, batch=rows)), batch
+        cap = PREVIEW_CAP
     cache = cache or SimulationCache()
     result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel, cache=cache,
                               weight_grads="weight_grads" in kinds)
@@ -64,11 +81,12 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
                 continue
             arrays.append(array)
             if kind in kinds:
-                summaries[kind] = cache.summary(array, f"{kind}/{bins}",
-                                                lambda: stats.layer_summaries(layer, (kind,), bins)[kind])
+                summaries[kind] = cache.summary(array, f"{kind}/{bins}/{cap}",
+                                                lambda: stats.layer_summaries(layer, (kind,), bins, cap)[kind])
                 nonfinite += summaries[kind].stats["n_nan"] + summaries[kind].stats["n_inf"]
             else:
                 nonfinite += cache.summary(array, "nonfinite", lambda: stats.count_nonfinite(array))
         layers.append(LayerFrame(i, summaries, network.weight_law(experiment, i)))
     cache.keep_summaries(arrays)
-    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start, nonfinite, kinds)
+    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start, nonfinite, kinds,
+                 experiment.input.batch, preview_of)

@@ -132,9 +132,11 @@ def draw_layer(experiment: Any, index: int) -> LayerParameters:
     dtype = experiment.dtype
     with np.errstate(all="ignore"):  # float32 overflow to inf is counted, not warned
         with _too_large(f"{path}.init"):
-            W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx)
+            W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx,
+                              dtype)
         with _too_large(f"{path}.bias"):
-            b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx)
+            b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx,
+                                   dtype)
         return LayerParameters(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act, act_params)
 
 

@@ -46,7 +46,7 @@ class LiveView(QObject):
         elif event.kind in ("inserted", "removed", "moved", "reset"):
             self.panel.clear_ghost()
         self._inits = inits
-        self.request()
+        self.request(interactive=event.continued)
 
     def _failed(self, message: str) -> None:
         self.status.emit(f"⚠ {message}")
@@ -57,8 +57,8 @@ class LiveView(QObject):
         if frame is None or not set(kinds) <= set(frame.kinds):  # only what is on screen is summarised
             self.request()
 
-    def request(self) -> None:
-        self.compute.request(self.document.experiment, self.panel.kinds())
+    def request(self, interactive: bool = False) -> None:
+        self.compute.request(self.document.experiment, self.panel.kinds(), interactive)
 
     def show(self, frame: Frame) -> None:
         """Draw ``frame`` with the current layer labels and report it in the status bar."""
@@ -70,5 +70,6 @@ class LiveView(QObject):
         self.stale.emit("")
         bad = frame.n_nonfinite
         warning = f" · ⚠ {bad:,} non-finite values (NaN/Inf)" if bad else ""
-        self.status.emit(f"computed in {frame.seconds * 1000:.0f} ms · loss {frame.loss:.4g}{warning}")
+        rows = f" · preview on {frame.rows} of {frame.preview_of} rows" if frame.preview_of else ""
+        self.status.emit(f"computed in {frame.seconds * 1000:.0f} ms{rows} · loss {frame.loss:.4g}{warning}")
         self.frame_shown.emit(frame)

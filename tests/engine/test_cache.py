@@ -88,3 +88,18 @@ def test_weight_gradients_are_skipped_only_when_asked():
     assert all(layer.dW is None for layer in lean.layers)
     for a, b in zip(lean.layers, full.layers):
         assert np.array_equal(a.da, b.da) and np.array_equal(a.db, b.db)
+
+
+def test_a_preview_simulates_the_first_rows_of_the_very_same_batch():
+    import dataclasses
+    import pytest
+    exp = default_experiment()
+    preview = compute_frame(exp, rows=64)
+    alone = compute_frame(exp.replace(input=dataclasses.replace(exp.input, batch=64)))
+    assert (preview.rows, preview.preview_of) == (64, exp.input.batch)
+    assert preview.loss == alone.loss
+    assert preview.layers[9].summaries["activation_grads"].stats == alone.layers[9].summaries["activation_grads"].stats
+    whole = compute_frame(exp, rows=10_000)  # more rows than the batch: the whole batch
+    assert (whole.rows, whole.preview_of) == (exp.input.batch, None)
+    with pytest.raises(ValueError, match="rows: got 0"):
+        compute_frame(exp, rows=0)

@@ -207,14 +207,15 @@ def _freeze(d: dict) -> tuple:
 
 
 @lru_cache(maxsize=None)
-def sample_stats(name: str, frozen_given: tuple, shape: tuple, n_target: int = N_TARGET, seed: int = 0) -> Stats:
+def sample_stats(name: str, frozen_given: tuple, shape: tuple, n_target: int = N_TARGET, seed: int = 0,
+                 dtype: str = "float64") -> Stats:
     """Draw W of ``shape`` repeatedly (one generator) until ``n_target`` entries; summarise."""
     scheme, p = init.resolve(name, dict(frozen_given))
     ctx = Context(shape[0], shape[1], activation_gain=ACT_GAIN)
     rng = np.random.default_rng(seed)
     draws = max(1, math.ceil(n_target / (shape[0] * shape[1])))
-    ws = [scheme.sample(rng, shape, p, ctx) for _ in range(draws)]
-    w = np.concatenate([x.ravel() for x in ws])
+    ws = [scheme.sample(rng, shape, p, ctx, dtype=np.dtype(dtype)) for _ in range(draws)]
+    w = np.concatenate([x.ravel() for x in ws]).astype(np.float64)
     m = w.mean()
     return Stats(w.size, float(m), float(w.std()), float(np.mean((w - m) ** 4)), float(w.min()), float(w.max()),
                  bool(np.isfinite(w).all()), ws[0].dtype, ws[0].shape)
@@ -262,6 +263,21 @@ def test_every_registered_name_has_a_reference_formula():
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_default_sample_matches_formula(name, shape):
     check_scheme(name, {}, shape)
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_float32_draws_match_the_formula(name):
+    """float32 experiments draw normal and uniform laws with numpy's float32 generators: same
+    law, bounds kept to float32 rounding."""
+    shape = (256, 784)
+    e = expected(name, {}, *shape)
+    s = sample_stats(name, (), shape, N_TARGET, dtype="float32")
+    scheme, p = init.resolve(name, {})
+    law = scheme.law(p, Context(*shape, activation_gain=ACT_GAIN))
+    direct = scheme.sampler is None and law.kind in ("normal", "uniform")
+    assert s.dtype == (np.float32 if direct else np.float64) and s.all_finite
+    assert float(np.float32(e.low)) <= s.min and s.max <= float(np.float32(e.high))
+    assert_moments(s, e.mean, e.std, f"{name} float32")
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -66,3 +66,41 @@ def test_errors_are_reported_not_raised(qtbot):
         controller.request(huge)
     assert "memory budget" in blocker.args[0]
     controller.shutdown()
+
+
+def test_a_drag_gets_previews_on_the_first_rows_then_the_full_batch(qtbot):
+    controller = ComputeController(debounce_ms=0, preview_budget_ms=1)  # every net is "slow" here
+    shown = []
+    controller.frame_ready.connect(shown.append)
+    base = default_experiment()
+    controller.request(base)  # a lone edit: the whole batch, and its time is remembered
+    qtbot.waitUntil(lambda: not controller.busy, timeout=20000)
+    assert shown[-1].preview_of is None and shown[-1].rows == base.input.batch
+    for seed in range(1, 6):
+        controller.request(base.replace(seed=seed), interactive=True)
+        qtbot.waitUntil(lambda: controller.shown_generation == controller.generation, timeout=20000)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=20000)
+    previews = [f for f in shown[1:] if f.preview_of is not None]
+    assert previews and all(f.preview_of == base.input.batch and f.rows == ComputeController.MIN_PREVIEW_ROWS
+                            for f in previews)
+    last = base.replace(seed=5)
+    assert shown[-1].preview_of is None and shown[-1].loss == compute_frame(last).loss  # refined when edits stop
+    rows = ComputeController.MIN_PREVIEW_ROWS
+    expected = compute_frame(last.replace(input=last.input.__class__(last.input.features, rows)))
+    preview_of_last = [f for f in previews if f.loss == expected.loss]
+    assert preview_of_last, "the preview is the simulation of the first rows of the batch"
+    assert preview_of_last[0].layers[2].summaries["activations"].stats == \
+        expected.layers[2].summaries["activations"].stats
+    controller.shutdown()
+
+
+def test_nets_that_fit_the_budget_are_never_previewed(qtbot):
+    controller = ComputeController(debounce_ms=0, preview_budget_ms=60_000)
+    shown = []
+    controller.frame_ready.connect(shown.append)
+    base = default_experiment()
+    for seed in range(4):
+        controller.request(base.replace(seed=seed), interactive=True)
+        qtbot.waitUntil(lambda: not controller.busy, timeout=20000)
+    assert all(f.preview_of is None for f in shown)
+    controller.shutdown()
