@@ -7,6 +7,7 @@ Bad input prints one line on stderr and exits with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import math
@@ -18,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 import initviz
-from initviz.engine import network, stats
+from initviz.engine import network, stats, theory
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, tune_allocator
 from initviz.errors import ExperimentError
 from initviz.model import Experiment, default_experiment, load_experiment
@@ -54,8 +55,15 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
-def stats_document(experiment: Experiment, result: network.SimulationResult) -> dict[str, Any]:
-    """The JSON document of ``initviz stats --json``."""
+def theory_entry(layer: theory.LayerTheory) -> dict[str, Any]:
+    """One layer's mean-field prediction as JSON (inf and NaN as null)."""
+    return {k: _finite_or_none(v) for k, v in dataclasses.asdict(layer).items() if k != "index"}
+
+
+def stats_document(experiment: Experiment, result: network.SimulationResult,
+                   predictions: list[theory.LayerTheory] | None = None) -> dict[str, Any]:
+    """The JSON document of ``initviz stats --json``; with ``predictions`` (``--theory``) each
+    layer also carries ``"theory"``: its mean-field prediction (:func:`theory.predict`)."""
     layers = []
     for i, (spec, summaries) in enumerate(zip(experiment.layers, stats.result_summaries(result))):
         fan_in, fan_out = experiment.fans(i)
@@ -65,6 +73,8 @@ def stats_document(experiment: Experiment, result: network.SimulationResult) -> 
         }
         for kind, summary in summaries.items():
             entry[kind] = {k: _finite_or_none(v) for k, v in summary.stats.items()}
+        if predictions is not None:
+            entry["theory"] = theory_entry(predictions[i])
         layers.append(entry)
     return {"name": experiment.name, "dtype": experiment.dtype, "seed": experiment.seed,
             "loss": _finite_or_none(float(result.loss)), "layers": layers}
@@ -74,10 +84,34 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:.3g}"
 
 
+def _sqrt(value: Any) -> Any:
+    return None if value is None else math.sqrt(max(value, 0.0))
+
+
+def _theory_columns(layer: dict[str, Any]) -> str:
+    t = layer["theory"]
+    phase = t["phase"] if t["applies"] else "n/a"
+    return (f" {_num(layer['preactivations']['std']):>9} {_num(_sqrt(t['preactivation_var'])):>9} "
+            f"{_num(t['activation_std']):>9} {_num(_sqrt(t['grad_var'])):>9} {_num(t['chi']):>7} {phase:<9}")
+
+
+THEORY_HEAD = f" {'z std':>9} {'z std*':>9} {'a std*':>9} {'da std*':>9} {'chi':>7} {'phase':<9}"
+
+
+def _theory_notes(doc: dict[str, Any]) -> list[str]:
+    notes = ["* mean-field prediction (Poole et al. 2016; Schoenholz et al. 2017); chi = σ_w²·E[φ'(z)²] at the "
+             "layer's q, phase from χ₁ at the fixed point q*; da std* from the predicted loss gradient"]
+    reasons = {t["reason"] for t in (layer["theory"] for layer in doc["layers"]) if not t["applies"]}
+    return notes + [f"n/a: {reason}" for reason in sorted(reasons)]
+
+
 def format_table(doc: dict[str, Any], seconds: float) -> str:
-    """A readable per-layer table of ``stats_document`` output."""
+    """A readable per-layer table of ``stats_document`` output (with theory columns when the
+    document carries predictions)."""
+    with_theory = bool(doc["layers"]) and "theory" in doc["layers"][0]
     head = (f"{'layer':>5} {'units':>6} {'activation':<12} {'init':<34} {'W std':>9} {'a mean':>9} "
-            f"{'a std':>9} {'sat%':>6} {'dead':>5} {'da std':>9} {'dW std':>9} {'non-finite':>10}")
+            f"{'a std':>9} {'sat%':>6} {'dead':>5} {'da std':>9} {'dW std':>9} {'non-finite':>10}"
+            + (THEORY_HEAD if with_theory else ""))
     lines = [f"{doc['name']}  ({doc['dtype']}, seed {doc['seed']})  loss {_num(doc['loss'])}  "
              f"computed in {seconds * 1000:.0f} ms", head, "-" * len(head)]
     for layer in doc["layers"]:
@@ -88,15 +122,15 @@ def format_table(doc: dict[str, Any], seconds: float) -> str:
             f"{layer['index']:>5} {layer['units']:>6} {_describe(layer['activation']):<12.12} "
             f"{_describe(layer['init']):<34.34} {_num(layer['weights']['std']):>9} {_num(a['mean']):>9} "
             f"{_num(a['std']):>9} {sat:>6} {a['dead_units']:>5} {_num(layer['activation_grads']['std']):>9} "
-            f"{_num(layer['weight_grads']['std']):>9} {bad:>10}")
-    return "\n".join(lines)
+            f"{_num(layer['weight_grads']['std']):>9} {bad:>10}" + (_theory_columns(layer) if with_theory else ""))
+    return "\n".join(lines + (_theory_notes(doc) if with_theory else []))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     experiment = _experiment(args)
     start = time.perf_counter()
     result = network.simulate(experiment, memory_budget=args.memory_budget)
-    doc = stats_document(experiment, result)
+    doc = stats_document(experiment, result, theory.predict(experiment) if args.theory else None)
     seconds = time.perf_counter() - start
     print(json.dumps(doc, indent=2, allow_nan=False) if args.json else format_table(doc, seconds))
     return 0
@@ -158,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("stats", "Simulate one forward and backward pass and print per-layer statistics.")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.add_argument("--theory", action="store_true",
+                   help="add each layer's mean-field prediction (q, chi, phase, ...; the gradient chain starts "
+                        "from the predicted loss gradient, not the measured one)")
     p.set_defaults(func=cmd_stats)
     p = add("dump", "Simulate and write every tensor to an .npz file for a notebook.")
     p.add_argument("-o", "--output", required=True, metavar="RUN.npz", help="where to write")

@@ -9,7 +9,7 @@ import pytest
 
 import initviz
 from initviz import cli
-from initviz.engine import network
+from initviz.engine import network, theory
 from initviz.model import experiment_json
 
 EXAMPLE = {"dtype": "float64", "input": {"features": 6, "batch": 4},
@@ -116,3 +116,51 @@ def test_closed_pipe_is_not_an_error():
     proc = subprocess.run(f"'{sys.executable}' -m initviz stats --json | head -1", shell=True,
                           capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "{" and "Traceback" not in proc.stderr
+
+
+def test_stats_theory_json_carries_the_predictions(exp_file, capsys):
+    assert cli.main(["stats", str(exp_file), "--json", "--theory"]) == 0
+    out = capsys.readouterr().out
+    doc = json.loads(out)
+    predicted = theory.predict(initviz.load_experiment(EXAMPLE))
+    for layer, expected in zip(doc["layers"], predicted):
+        t = layer["theory"]
+        assert {"preactivation_var", "chi", "phase", "grad_var", "chi1", "q_star", "applies"} <= set(t)
+        assert "index" not in t and t["phase"] == expected.phase in ("ordered", "critical", "chaotic")
+        assert t["preactivation_var"] == pytest.approx(expected.preactivation_var, rel=1e-15)
+        assert t["chi"] == pytest.approx(expected.chi, rel=1e-15)
+    assert doc["layers"][0]["theory"]["sigma_w2"] == pytest.approx(2.0)  # He: fan_in·Var(W)
+
+
+def test_stats_theory_json_has_null_for_infinite_values(tmp_path, capsys):
+    path = tmp_path / "chaotic.json"
+    path.write_text(json.dumps({"dtype": "float64", "input": {"features": 8, "batch": 4}, "layers": [
+        {"units": 8, "activation": "relu", "init": {"name": "normal", "std": 1.0}}]}))
+    assert cli.main(["stats", str(path), "--json", "--theory"]) == 0
+    out = capsys.readouterr().out
+    assert "Infinity" not in out and "NaN" not in out
+    t = json.loads(out)["layers"][0]["theory"]
+    assert t["q_star"] is None and t["chi1"] == pytest.approx(4.0) and t["phase"] == "chaotic"  # σ_w² = 8
+
+
+def test_stats_without_theory_is_unchanged(exp_file, capsys):
+    assert cli.main(["stats", str(exp_file), "--json"]) == 0
+    assert all("theory" not in layer for layer in json.loads(capsys.readouterr().out)["layers"])
+    assert cli.main(["stats", str(exp_file)]) == 0
+    plain = capsys.readouterr().out.splitlines()
+    assert cli.main(["stats", str(exp_file), "--theory"]) == 0
+    with_theory = capsys.readouterr().out.splitlines()
+    assert len(plain) == 3 + 2 and "z std*" not in plain[1] and "phase" not in plain[1]
+    assert with_theory[1].startswith(plain[1]) and "z std*" in with_theory[1] and "phase" in with_theory[1]
+    rows = [line.split() for line in with_theory[3:5]]
+    assert [r[-1] for r in rows] == [t.phase for t in theory.predict(initviz.load_experiment(EXAMPLE))]
+    assert with_theory[5].startswith("* mean-field prediction")
+
+
+def test_stats_theory_table_explains_layers_outside_the_theory(tmp_path, capsys):
+    path = tmp_path / "constant.json"
+    path.write_text(json.dumps({"input": {"features": 4, "batch": 2}, "layers": [
+        {"units": 3, "activation": "tanh", "init": {"name": "constant", "value": 0.2}}]}))
+    assert cli.main(["stats", str(path), "--theory"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3].split()[-1] == "n/a" and lines[-1].startswith("n/a: weights have mean 0.2")

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from initviz.engine import network, stats
+from initviz.engine.advisor import ADVISOR_KINDS
 from initviz.engine.cache import SimulationCache
+from initviz.engine.diagnostics import Diagnostics, check_extras, compute_diagnostics
 from initviz.engine.distributions import Distribution
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES
 
@@ -41,11 +43,13 @@ class Frame:
     kinds: tuple[str, ...] = stats.KINDS  # the kinds summarised (the ones on screen)
     rows: int = 0  # rows of the input batch simulated
     preview_of: int | None = None  # the whole batch, when only its first ``rows`` were simulated
+    diagnostics: Diagnostics | None = None  # the extras asked for (diagnostics.EXTRAS)
 
 
 def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget: int = DEFAULT_BUDGET_BYTES,
                   cancel: Callable[[], bool] = network._never, cache: SimulationCache | None = None,
-                  kinds: tuple[str, ...] = stats.KINDS, rows: int | None = None) -> Frame:
+                  kinds: tuple[str, ...] = stats.KINDS, rows: int | None = None, extras: Any = (),
+                  similarity_layer: int | None = None) -> Frame:
     """Simulate ``experiment`` and summarise the given ``kinds`` of every layer (raises
     ``network.Cancelled``); the other kinds are only scanned for NaN and ±inf (weight
     gradients, not needed by anything else, are then not computed at all).
@@ -53,10 +57,15 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
     With a ``cache`` kept between calls, only what an edit changed is recomputed. ``rows``: a
     preview on the first rows of the input batch (the very rows the whole batch starts with:
     input and targets are drawn row by row from their streams), whose histograms bin a fixed
-    sample of at most ``PREVIEW_CAP`` values per tensor (moments still use every value)."""
+    sample of at most ``PREVIEW_CAP`` values per tensor (moments still use every value).
+    ``extras``: names from ``diagnostics.EXTRAS`` to compute as well (the advisor's needs add
+    its kinds)."""
     unknown = set(kinds) - set(stats.KINDS)
     if unknown:
         raise ValueError(f"kinds: unknown {sorted(unknown)}; allowed: {', '.join(stats.KINDS)}")
+    extras = check_extras(extras)
+    if "advice" in extras:
+        kinds = tuple(kinds) + ADVISOR_KINDS
     kinds = tuple(k for k in stats.KINDS if k in kinds)
     start = time.perf_counter()
     batch = experiment.input.batch
@@ -88,5 +97,10 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
                 nonfinite += cache.summary(array, "nonfinite", lambda: stats.count_nonfinite(array))
         layers.append(LayerFrame(i, summaries, network.weight_law(experiment, i)))
     cache.keep_summaries(arrays)
-    return Frame(tuple(layers), float(result.loss), time.perf_counter() - start, nonfinite, kinds,
-                 experiment.input.batch, preview_of)
+    frame = Frame(tuple(layers), float(result.loss), 0.0, nonfinite, kinds, experiment.input.batch, preview_of)
+    if extras:
+        if cancel():
+            raise network.Cancelled
+        diagnostics = compute_diagnostics(experiment, result, frame, extras, similarity_layer, cache)
+        frame = dataclasses.replace(frame, diagnostics=diagnostics)
+    return dataclasses.replace(frame, seconds=time.perf_counter() - start)

@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 from initviz.engine.frame import compute_frame
@@ -40,14 +40,17 @@ def run_gui(experiment: Experiment, path: str | None = None) -> int:
     app = application()
     window = MainWindow(experiment, user_settings(), path=path)
     window.show()
-    return app.exec()
+    code = app.exec()
+    window.deleteLater()  # destroyed before interpreter exit (see render)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return code
 
 
 def render(experiment: Experiment, path: str, size: tuple[int, int], view: str = "histograms") -> None:
     """Draw the histogram view (or the whole window) of ``experiment`` to a PNG, headless."""
     application()
-    frame = compute_frame(experiment)
     if view == "histograms":
+        frame = compute_frame(experiment, kinds=DEFAULT_KINDS)
         panel = HistogramPanel()
         try:
             panel.set_kinds(DEFAULT_KINDS)
@@ -62,9 +65,13 @@ def render(experiment: Experiment, path: str, size: tuple[int, int], view: str =
         window = MainWindow(experiment, QSettings(os.path.join(folder, "render.ini"), QSettings.Format.IniFormat))
         try:
             window.resize(*size)
-            window.live.show(frame)
+            kinds, extras, layer = window.live.needs()
+            window.live.show(compute_frame(experiment, kinds=kinds, extras=extras, similarity_layer=layer))
             export.grab_png(window, path, size)
         finally:
             window.compute.shutdown()
             window.close()
             window.deleteLater()
+            # Destroy it now, while Python still holds its views: left to interpreter exit, the
+            # teardown order of pyqtgraph items and Qt widgets can crash (FACTS.md).
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

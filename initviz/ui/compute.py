@@ -42,6 +42,8 @@ class _Request:
     kinds: tuple[str, ...]
     generation: int
     rows: int | None = None  # a preview on the first rows of the batch; None: the whole batch
+    extras: tuple[str, ...] = ()  # diagnostics.EXTRAS to compute too
+    similarity_layer: int | None = None
 
 
 class _Job(QRunnable):
@@ -55,7 +57,8 @@ class _Job(QRunnable):
         request = self.request
         try:
             frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,
-                                  kinds=request.kinds, rows=request.rows)
+                                  kinds=request.kinds, rows=request.rows, extras=request.extras,
+                                  similarity_layer=request.similarity_layer)
         except network.Cancelled:
             frame = None
         except ExperimentError as err:
@@ -112,14 +115,16 @@ class ComputeController(QObject):
     def busy(self) -> bool:
         return bool(self._running is not None or self._pending is not None)
 
-    def request(self, experiment: Any, kinds: tuple[str, ...] = KINDS, interactive: bool = False) -> None:
-        """Schedule a simulation of ``experiment`` with summaries of ``kinds``; it supersedes
-        every earlier request. ``interactive``: part of a drag (a preview may stand in)."""
+    def request(self, experiment: Any, kinds: tuple[str, ...] = KINDS, interactive: bool = False,
+                extras: tuple[str, ...] = (), similarity_layer: int | None = None) -> None:
+        """Schedule a simulation of ``experiment`` with summaries of ``kinds`` (and the diagnostics
+        ``extras``); it supersedes every earlier request. ``interactive``: part of a drag (a
+        preview may stand in)."""
         now = time.perf_counter()
         interactive = interactive or now - self._last_request_at < 0.15  # edits in quick succession
         self._last_request_at = now
         self.generation += 1
-        self._latest = _Request(experiment, tuple(kinds), self.generation)
+        self._latest = _Request(experiment, tuple(kinds), self.generation, None, tuple(extras), similarity_layer)
         self._pending = dataclasses.replace(self._latest, rows=self._preview_rows(experiment) if interactive else None)
         if self._running is not None and self._running.rows is None and self._pending.rows is not None \
                 and self._running.generation < self.generation:

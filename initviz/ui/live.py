@@ -7,6 +7,8 @@ kept as the ghost, so before/after stays visible.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from initviz.engine.frame import Frame
@@ -23,15 +25,18 @@ class LiveView(QObject):
     stale = Signal(str)  # the picture no longer matches the experiment, and why
     frame_shown = Signal(object)
 
-    def __init__(self, document: Document, panel: HistogramPanel, compute: ComputeController, parent=None):
+    def __init__(self, document: Document, panel: HistogramPanel, compute: ComputeController, parent=None,
+                 diagnose: Any = None):
         super().__init__(parent)
-        self.document, self.panel, self.compute = document, panel, compute
+        self.document, self.panel, self.compute, self.diagnose = document, panel, compute, diagnose
         self._inits = self._init_names()
         compute.frame_ready.connect(self.show)
         compute.failed.connect(self._failed)
         compute.busy_changed.connect(lambda busy: busy and self.status.emit("computing…"))
         document.subscribe(self._on_event)
         panel.kinds_changed.connect(self._on_kinds)
+        if diagnose is not None:
+            diagnose.needs_changed.connect(self.request)
 
     def _init_names(self) -> tuple:
         return tuple(layer.init for layer in self.document.experiment.layers)
@@ -57,8 +62,17 @@ class LiveView(QObject):
         if frame is None or not set(kinds) <= set(frame.kinds):  # only what is on screen is summarised
             self.request()
 
+    def needs(self) -> tuple[tuple[str, ...], tuple[str, ...], int | None]:
+        """Kinds the histograms show plus what the diagnostics on screen need."""
+        kinds, extras, layer = self.panel.kinds(), (), None
+        if self.diagnose is not None:
+            more, extras = self.diagnose.needs()
+            kinds, layer = tuple(dict.fromkeys(kinds + tuple(more))), self.diagnose.similarity_layer
+        return kinds, extras, layer
+
     def request(self, interactive: bool = False) -> None:
-        self.compute.request(self.document.experiment, self.panel.kinds(), interactive)
+        kinds, extras, layer = self.needs()
+        self.compute.request(self.document.experiment, kinds, interactive, extras, layer)
 
     def show(self, frame: Frame) -> None:
         """Draw ``frame`` with the current layer labels and report it in the status bar."""
@@ -67,6 +81,8 @@ class LiveView(QObject):
             return  # belongs to another layer stack; a fresh request is already on its way
         labels = [layer_label(i, layer) for i, layer in enumerate(experiment.layers)]
         self.panel.show_frame(frame, labels)
+        if self.diagnose is not None:
+            self.diagnose.show_frame(frame, labels)
         self.stale.emit("")
         bad = frame.n_nonfinite
         warning = f" · ⚠ {bad:,} non-finite values (NaN/Inf)" if bad else ""

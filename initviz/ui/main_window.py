@@ -10,12 +10,14 @@ import initviz
 from initviz.model.document import Document
 from initviz.model.experiment import Experiment
 from initviz.ui.compute import ComputeController
+from initviz.ui.diagnose_panel import build_diagnose_panel
 from initviz.ui.export_controller import ExportController
 from initviz.ui.file_controller import FileController
 from initviz.ui.histograms import HistogramPanel
 from initviz.ui.inspector import Inspector
 from initviz.ui.layer_panel import LayerPanel
 from initviz.ui.live import LiveView
+from initviz.ui.lsuv_dialog import LsuvDialog
 from initviz.ui.settings_panel import SettingsPanel
 from initviz.ui.view_options import ViewOptions
 
@@ -38,7 +40,8 @@ class MainWindow(QMainWindow):
         self.document = Document(experiment, path)
         self.histograms = HistogramPanel()
         self.compute = ComputeController(debounce_ms, parent=self)
-        self.live = LiveView(self.document, self.histograms, self.compute, self)
+        self.diagnose = build_diagnose_panel(self.document)
+        self.live = LiveView(self.document, self.histograms, self.compute, self, self.diagnose)
         self.layers = LayerPanel(self.document)
         self.inspector = Inspector(self.document)
         self.settings_panel = SettingsPanel(self.document)
@@ -46,22 +49,28 @@ class MainWindow(QMainWindow):
         self.exports = ExportController(self.histograms, settings, self)
         self.view_options = ViewOptions(self.histograms, settings, self)
         self.compute_label = QLabel()
+        self._lsuv_dialog: LsuvDialog | None = None
 
         self.stale_banner = QLabel(wordWrap=True, visible=False)
         self.stale_banner.setStyleSheet("background: #fff3cd; color: #7a4f01; padding: 6px; font-weight: bold;")
         self.setCentralWidget(_stacked(self.stale_banner, self.histograms))
         self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea)
+        right = [self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea),
+                 self._dock("Diagnose", self.diagnose, Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.resizeDocks(right, [480, 480], Qt.Orientation.Horizontal)  # the histograms keep the middle
+        self.resizeDocks(right, [330, 600], Qt.Orientation.Vertical)
         self.statusBar().addPermanentWidget(self.compute_label)
         self._build_menus()
 
         self.layers.selection_changed.connect(self.inspector.set_selection)
         self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
         self.histograms.layer_selected.connect(lambda row: self.layers.select([row]))
+        self.layers.selection_changed.connect(lambda rows: self.diagnose.select_layer(min(rows) if rows else None))
         self.live.status.connect(self.compute_label.setText)
         self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))
-        for source in (self.files.message, self.exports.message):
+        for source in (self.files.message, self.exports.message, self.diagnose.views["Advisor"].fix_applied,
+                       self.diagnose.views["Phase diagram"].edited):
             source.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.files.message.connect(self._update_title)
         self.files.recent_changed.connect(self._fill_recent)
@@ -105,12 +114,23 @@ class MainWindow(QMainWindow):
         edit_menu.addActions(list(self.layers.actions_by_name.values()))
         self.addActions([self.undo_action, self.redo_action, *self.layers.actions_by_name.values()])
 
+        init_menu = bar.addMenu("&Initialize")
+        init_menu.addAction(_action(self, "LSUV (layer-sequential unit variance)…", self._lsuv,
+                                    tip="Mishkin & Matas 2015: orthogonal weights rescaled layer by layer to Var(z) = 1"))
+
         view_menu = bar.addMenu("&View")
         self.view_options.fill_menu(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(_action(self, "Full screen", self._toggle_full_screen, "F11"))
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(_action(self, "About initviz", self._about))
+
+    def _lsuv(self) -> None:
+        if self._lsuv_dialog is None:
+            self._lsuv_dialog = LsuvDialog(self.document, self)
+            self._lsuv_dialog.applied.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self._lsuv_dialog.show()
+        self._lsuv_dialog.raise_()
 
     def _undo(self) -> None:
         if self.document.can_undo:

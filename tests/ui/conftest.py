@@ -20,13 +20,23 @@ def no_dialogs(win):
     return win
 
 
-@pytest.fixture
-def window(qtbot, settings):
-    win = no_dialogs(MainWindow(default_experiment(), settings, debounce_ms=0))
+def open_window(qtbot, settings, experiment):
+    """A shown main window on ``experiment`` with its first frame drawn; close it with :func:`close_window`."""
+    win = no_dialogs(MainWindow(experiment, settings, debounce_ms=0))
     win.show()
     qtbot.waitUntil(lambda: win.histograms.frame() is not None, timeout=30000)
-    yield win
+    return win
+
+
+def close_window(win):
     win.document.mark_saved()  # nothing to ask about when the test ends
     win.close()
     win.compute.shutdown()
     win.deleteLater()
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    win = open_window(qtbot, settings, default_experiment())
+    yield win
+    close_window(win)

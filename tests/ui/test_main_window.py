@@ -218,11 +218,12 @@ def test_a_slider_drag_keeps_the_picture_from_before_it_began_as_the_ghost(qtbot
 
 def test_frames_carry_the_shown_kinds_and_a_new_column_is_computed_on_demand(qtbot, window):
     panel = window.histograms
-    assert panel.frame().kinds == panel.kinds()
-    assert "weight_grads" not in panel.frame().kinds
-    panel.set_kinds(panel.kinds() + ("weight_grads",))
-    qtbot.waitUntil(lambda: "weight_grads" in panel.frame().kinds, timeout=30000)
+    assert panel.frame().kinds == window.live.needs()[0]  # the columns shown and what the Diagnose tab draws
+    assert set(panel.kinds()) <= set(panel.frame().kinds)
+    assert "preactivations" not in panel.frame().kinds
+    panel.set_kinds(panel.kinds() + ("preactivations",))
+    qtbot.waitUntil(lambda: "preactivations" in panel.frame().kinds, timeout=30000)
     assert panel.drawn_kinds() == panel.kinds()
     expected = compute_frame(window.document.experiment)
-    got = panel.frame().layers[3].summaries["weight_grads"].stats
-    assert got == expected.layers[3].summaries["weight_grads"].stats
+    got = panel.frame().layers[3].summaries["preactivations"].stats
+    assert got == expected.layers[3].summaries["preactivations"].stats
