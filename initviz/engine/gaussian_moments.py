@@ -34,9 +34,9 @@ STEIN_MIN_VARIANCE = 1e-12
 """E[(φφ')'] = E[φφ'·z]/√v divides by √v: below this variance it is taken at this variance
 (Σwz ≈ 1e-17 then costs 1e-11; the moment itself moves by O(v) or, at a kink, O(√v))."""
 MIN_VARIANCE = 1e-300
-"""Variances below this count as this for the slopes: a point mass at μ then gives the limit
-v → 0+ (for ReLU, E[φ'²] → 1/2, not φ'(0)² = 0), which is what the theory's q → 0 limits mean.
-E[φ] and E[φ²] of a point mass are φ(μ) and φ(μ)² exactly."""
+"""Variances below this are a point mass at μ: E[φ] = φ(μ), E[φ²] = φ(μ)², E[φ²φ'²] = φ(μ)²·E[φ'²],
+and the slopes are taken at this variance, which gives their limit v → 0+ (for ReLU E[φ'²] → 1/2,
+not φ'(0)² = 0): what the theory's q → 0 limits mean."""
 CHUNK = 512  # elements per block: keeps the (block × nodes) temporaries to a few MB
 
 
@@ -70,7 +70,8 @@ def _piecewise_linear(alpha: float, mean: np.ndarray, var: np.ndarray) -> Moment
     s = np.sqrt(var)
     infinite = np.isinf(s)
     t = np.where(infinite, 0.0, mean / s)
-    above, below, pdf = special.ndtr(t), special.ndtr(-t), special.norm_pdf(t)
+    above, below = special.ndtr(np.stack([t, -t]))  # one call: ndtr costs ~0.3 ms a call on small arrays
+    pdf = special.norm_pdf(t)
     square = mean * mean + var
     pos1, neg1 = mean * above + s * pdf, mean * below - s * pdf
     pos2, neg2 = square * above + mean * s * pdf, square * below - mean * s * pdf
@@ -140,7 +141,7 @@ def moments(act: Activation, p: Mapping[str, Any], mean: Any, var: Any, slopes: 
     mean, var = np.broadcast_arrays(np.asarray(mean, dtype=np.float64), np.asarray(var, dtype=np.float64))
     shape = mean.shape
     mean, var = mean.ravel(), var.ravel()
-    point = var <= 0  # a point mass at μ: exact values, and the slopes' one-sided limits
+    point = var < MIN_VARIANCE  # a point mass at μ: exact values, and the slopes' one-sided limits
     var = np.maximum(var, MIN_VARIANCE)  # NaN stays NaN
     with np.errstate(all="ignore"):
         if act.name in PIECEWISE_LINEAR:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from initviz.engine import activations
-from initviz.engine.gaussian_moments import moments
+from initviz.engine.gaussian_moments import MIN_VARIANCE, moments
 
 CRITICAL_TOLERANCE = 0.05
 """|χ₁ − 1| ≤ this counts as critical: the gradient variance then changes by at most a factor
@@ -34,7 +34,8 @@ CRITICAL_TOLERANCE = 0.05
 in this lab are 10–50 layers deep, and the depth scale there is ≥ 19.5 layers."""
 DIVERGENCE_CAP = 1e150  # a fixed point above this (in variance) counts as q* = inf
 FIXED_TOLERANCE = 1e-12  # |map(v) − v| ≤ this × v at the start: v is fixed (rounding, not dynamics)
-COLLAPSE_FLOOR = 1e-14  # ... below this × the start variance counts as q* = μ_b² (variance 0)
+COLLAPSE_FLOOR = 1e-14  # ... below this × the start variance (or MIN_VARIANCE) counts as q* = μ_b² (variance 0)
+START_FLOOR = 1e-280  # a start variance below this starts here, with room above MIN_VARIANCE to scan
 SCAN_FACTOR = 4.0  # first geometric step of the bracket search; it squares each step ...
 MAX_SCAN_FACTOR = 1e16  # ... up to this
 PHASES = ("ordered", "critical", "chaotic")
@@ -99,7 +100,7 @@ def fixed_point(activation: str, params: Mapping[str, Any] | None, sigma_w2: Any
     with np.errstate(all="ignore"):
         var_b = np.maximum(sb2.ravel() - mu * mu, 0.0)
         v0 = q0 - mu * mu
-        v0 = np.where(np.isfinite(v0) & (v0 > 0), v0, 1.0)
+        v0 = np.where(np.isfinite(v0), np.maximum(v0, START_FLOOR), 1.0)
 
         def gap(v: Array, idx: Array) -> Array:
             # var_b + (map − v), not (map + var_b) − v: ReLU at σ_w² = 2 keeps its +σ_b² at v = 1e20
@@ -126,7 +127,8 @@ def _fixed_variance(gap: Callable[[Array, Array], Array], v0: Array) -> Array:
             a, b, ga, gb = (v, nxt, g, g_nxt) if upward else (nxt, v, g_nxt, g)
             at = idx[found]
             lo[at], hi[at], g_lo[at], g_hi[at] = a[found], b[found], ga[found], gb[found]
-            beyond = ~found & ((nxt > DIVERGENCE_CAP) if upward else (nxt < COLLAPSE_FLOOR * v0[idx]))
+            floor = np.maximum(COLLAPSE_FLOOR * v0[idx], MIN_VARIANCE)  # below it the moments see MIN_VARIANCE
+            beyond = ~found & ((nxt > DIVERGENCE_CAP) if upward else (nxt < floor))
             result[idx[beyond]] = np.inf if upward else 0.0
             keep = ~found & ~beyond & ~np.isnan(g_nxt)
             idx, v, g = idx[keep], nxt[keep], g_nxt[keep]
@@ -143,15 +145,16 @@ def _narrow(fn: Callable[[Array, Array], Array], idx: Array, a: Array, b: Array,
     """Halve brackets 0 < a < b in log scale (at √(ab)) until b ≤ SCAN_FACTOR·a: regula falsi
     is slow on a bracket spanning decades."""
     a, b, fa, fb = a.copy(), b.copy(), fa.copy(), fb.copy()
-    while True:
+    for _ in range(64):  # the whole double range is 2^11 octaves: 64 halvings of its log are plenty
         wide = np.flatnonzero(b > SCAN_FACTOR * a)
         if not wide.size:
-            return a, b, fa, fb
+            break
         m = np.sqrt(a[wide] * b[wide])
         fm = fn(m, idx[wide])
         left = np.sign(fm) == np.sign(fb[wide])  # the root lies in [a, m]
         b[wide], fb[wide] = np.where(left, m, b[wide]), np.where(left, fm, fb[wide])
         a[wide], fa[wide] = np.where(left, a[wide], m), np.where(left, fa[wide], fm)
+    return a, b, fa, fb
 
 
 def _illinois(fn: Callable[[Array, Array], Array], idx: Array, a: Array, b: Array, fa: Array, fb: Array,

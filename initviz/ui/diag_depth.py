@@ -151,9 +151,11 @@ class DepthProfileView(QWidget):
                 parts.append(f"Theory not drawn: {broken}.")
             elif theory:
                 t = theory[-1]
-                parts.append(f"Mean-field: χ₁ = {t.chi1:.3g} at the last layer's fixed point → {t.phase}"
-                             + (f" (depth scale {t.depth_scale:.3g} layers)" if math.isfinite(t.depth_scale)
-                                and t.depth_scale > 0 else "") + ".")
+                trend = ""
+                if math.isfinite(t.depth_scale) and t.depth_scale != 0:
+                    way = "shrinks" if t.depth_scale > 0 else "grows"
+                    trend = f": gradient variance {way} by a factor e every {abs(t.depth_scale):.3g} layers"
+                parts.append(f"Mean-field: χ₁ = {t.chi1:.3g} at the last layer's fixed point → {t.phase}{trend}.")
         if frame.preview_of:
             parts.append(f"Measured on a preview of {frame.rows} of {frame.preview_of} rows.")
         return " ".join(parts)

@@ -181,6 +181,19 @@ def test_fixed_points_are_fixed(name, params):
     assert isinstance(scalar, float) and scalar == pytest.approx(q_star[2, 1], rel=1e-12)
 
 
+@pytest.mark.parametrize("q0", [1e-300, 5e-324, 0.0])
+def test_fixed_point_from_a_collapsed_start(q0):
+    """A deep ordered net reaches q ≈ 1e-300 (gelu under Xavier loses 3/4 of q a layer, 500
+    layers do it): the bracket search must stop at the variance floor, not bisect towards 0
+    for ever (it did, before the floor)."""
+    assert mean_field.fixed_point("gelu", {}, 1.0, 0.0, q0=q0) == 0.0
+    assert mean_field.fixed_point("tanh", {}, 1.5, 0.0, q0=q0) == pytest.approx(
+        mean_field.fixed_point("tanh", {}, 1.5, 0.0), rel=1e-12)
+    tiny = make("gelu", {"name": "normal", "std": 1e-40}, depth=6, width=4, batch=2, features=4)
+    predicted = theory.predict(tiny)  # q shrinks by σ_w²/4 = 1e-80 a layer, below every floor
+    assert predicted[-1].q == 0.0 and predicted[-1].q_star == 0.0 and predicted[-1].phase == "ordered"
+
+
 def test_fixed_point_with_a_bias_mean():
     """z ~ N(μ_b, q − μ_b²): a constant bias 0.3 (σ_b² = μ_b² = 0.09)."""
     q_star = mean_field.fixed_point("tanh", {}, 1.5, 0.09, bias_mean=0.3)
