@@ -1,4 +1,5 @@
-"""Accuracy and edge-case tests for initviz.engine.special (pure-numpy erf/erfc/ndtr/ndtri).
+"""Accuracy and edge-case tests for initviz.engine.special (pure-numpy erf/erfc/ndtr/ndtri, and
+the float32 kernels z_ndtr32 / z_norm_pdf32 behind the exact GELU, in float32 ulp).
 
 Error bounds are the measured maxima with a small margin: against math.erf/erfc (glibc,
 itself fdlibm) erf is within 1 ulp and erfc within 3 ulp; ndtri is within ~8e-16
@@ -224,3 +225,109 @@ def test_norm_pdf():
     ref = reference(lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi), x)
     np.testing.assert_allclose(special.norm_pdf(x), ref, rtol=4e-16, atol=0)
     assert special.norm_pdf(0.0) == pytest.approx(0.3989422804014327, rel=1e-16)
+
+
+# ------------------------------------------------------- float32 kernels for the exact GELU
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+def f32_ulps(got, ref):
+    """|got - ref| in units of the float32 spacing at |ref| (ref in float64; subnormal spacing
+    at and below the smallest normal). Equal values (infinities, NaN with NaN) count 0; NaN
+    against a number gives NaN, which fails any bound."""
+    got, ref = np.asarray(got, np.float64), np.asarray(ref, np.float64)
+    same = (got == ref) | (np.isnan(got) & np.isnan(ref))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, spacing(inf)
+        err = np.abs(got - ref) / np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    return np.where(same, 0.0, err)
+
+
+def f32_runs(centres, count=20_001):
+    """`count` consecutive float32 values around each centre."""
+    steps = np.arange(count, dtype=np.int64) - count // 2
+    return np.concatenate([(np.float32(c).view(np.int32) + steps).astype(np.int32).view(np.float32)
+                           for c in centres])
+
+
+def f32_grid():
+    """Dense float32 grid: every region of z*Phi(z) and z*phi(z), the tails to 16 and beyond,
+    tiny and subnormal inputs, runs of consecutive floats where results turn subnormal or
+    underflow, and the specials."""
+    tiny = np.geomspace(1.4e-45, 16.0, 200_000).astype(np.float32)
+    runs = f32_runs([1.8415, 1.8228207, 13.1, 13.6, 14.4, 5.9, 0.7517916, 3.4325969, 2.0**-32, 1.0, 1e-38])
+    specials = np.float32([0.0, 16.0, 16.000002, 20.0, 1e3, 1e30, F32_MAX, np.inf, 1.4e-45, 2.0**-149])
+    rng = np.random.default_rng(7)
+    pos = np.concatenate([np.linspace(0.0, 16.0, 500_001, dtype=np.float32), tiny, runs, specials])
+    return np.concatenate([pos, -pos, (3 * rng.standard_normal(300_000)).astype(np.float32)])
+
+
+def test_z_ndtr32_within_4_2_ulp_of_float64():
+    z = f32_grid()
+    got = special.z_ndtr32(z)
+    assert got.dtype == np.float32 and got.shape == z.shape
+    z64 = z.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # inf * 1
+        ref = np.where(np.isinf(z64), np.maximum(z64, 0.0), z64 * special.ndtr(z64))
+    err = f32_ulps(got, ref)
+    assert err.max() <= 4.2, (err.max(), z[err.argmax()])  # every float32: 4.19 at z = -1.8415
+    assert err[z >= 0].max() <= 3.0  # every float32: 2.91
+    subnormal = np.abs(ref) < np.finfo(np.float32).tiny
+    assert err[subnormal].max() <= 1.9  # every float32: 1.87
+    assert np.all(got[z == np.inf] == np.inf) and np.all(got[z == -np.inf] == 0.0)
+
+
+def test_z_norm_pdf32_within_3_ulp_of_float64():
+    z = f32_grid()
+    got = special.z_norm_pdf32(z)
+    assert got.dtype == np.float32
+    z64 = z.astype(np.float64)
+    ref = np.where(np.isinf(z64), 0.0, z64 * special.norm_pdf(np.where(np.isinf(z64), 0.0, z64)))
+    err = f32_ulps(got, ref)
+    assert err.max() <= 2.93, (err.max(), z[err.argmax()])  # every float32: 2.92 at z = 3.4326
+    np.testing.assert_array_equal(special.z_norm_pdf32_clipped(np.clip(z, -16, 16)), got)
+
+
+def test_float32_kernels_specials_no_warnings_no_mutation():
+    z = np.float32([np.nan, np.inf, -np.inf, F32_MAX, -F32_MAX, 0.0, -0.0, 1.4e-45, -1.4e-45, 1.0])
+    before = z.copy()
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        a, d = special.z_ndtr32(z), special.z_norm_pdf32(z)
+    np.testing.assert_array_equal(z, before)
+    np.testing.assert_array_equal(a[:7], [np.nan, np.inf, 0, F32_MAX, 0, 0, 0])
+    assert a[7] in (0.0, np.float32(1.4e-45)) and a[8] in (0.0, -np.float32(1.4e-45))  # 0.5 ulp ties
+    assert f32_ulps(a[9], NORMAL.cdf(1.0)) <= 1.0
+    np.testing.assert_array_equal(d[:9], [np.nan, 0, 0, 0, 0, 0, 0, 0, 0])
+    assert math.copysign(1.0, special.z_ndtr32(np.float32([-0.0]))[0]) == -1.0
+
+
+def test_float32_kernels_scalars_shapes_and_layouts():
+    assert isinstance(special.z_ndtr32(0.5), np.float32) and isinstance(special.z_norm_pdf32(2), np.float32)
+    assert special.z_ndtr32(np.array(0.5)) == special.z_ndtr32(np.float32([0.5]))[0]
+    assert special.z_ndtr32(np.array([], np.float32)).shape == (0,)
+    x = np.random.default_rng(3).standard_normal((40, 30)).astype(np.float32)
+    for fn in (special.z_ndtr32, special.z_norm_pdf32):
+        full = fn(x)
+        np.testing.assert_array_equal(fn(x[:, ::3]), full[:, ::3])
+        np.testing.assert_array_equal(fn(x.T), full.T)
+        np.testing.assert_array_equal(fn(x.astype(np.float64)), full)  # float64 in: rounded first
+    with pytest.raises(TypeError):
+        special.z_ndtr32(np.array([1j]))
+
+
+def test_float32_kernel_coefficients_meet_their_stated_errors():
+    """The polynomial and rational behind the kernels, evaluated in float64: 2^f within
+    0.3 * 2^-24 on |f| <= 1/2, the scaled Mills ratio Phi(-x) exp(x^2/2) within 0.2 * 2^-24 on
+    [0, 15] (the rounding of the float32 arithmetic comes on top: see the ulp tests)."""
+    u = 2.0**-24
+    f = np.linspace(-0.5, 0.5, 100_001)
+    p = np.polynomial.polynomial.polyval(f, (0.0,) + special._EXP2M1)
+    assert np.max(np.abs((1.0 + p) / np.exp2(f) - 1.0)) <= 0.3 * u
+    x = np.linspace(0.0, 15.0, 150_001)
+    c = special._MILLS_C
+    n = np.polynomial.polynomial.polyval(x, special._MILLS_N)
+    d = np.polynomial.polynomial.polyval(x, special._MILLS_D + (1.0,))
+    approx = (c + x * n / d) / (x + 2 * c)
+    exact = special.ndtr(-x) * np.exp(0.5 * x * x)
+    assert np.max(np.abs(approx / exact - 1.0)) <= 0.2 * u
+    assert c == np.float32(1 / math.sqrt(2 * math.pi))
