@@ -64,8 +64,10 @@ def _sample_indices(size: int, cap: int) -> np.ndarray:
 def _fine_counts(sample: np.ndarray, lo: float, hi: float, n_bins: int) -> np.ndarray:
     """Counts of ``sample`` (values within [lo, hi]) in ``n_bins`` equal bins: bin positions
     computed in place in the sample's dtype, clipped as floats, then ``np.bincount``."""
-    if hi - lo > float(np.finfo(sample.dtype).max) / 2:  # a span the dtype cannot hold (exploding nets)
+    if not hi - lo <= float(np.finfo(sample.dtype).max) / 2:  # a span the dtype cannot hold (exploding nets)
         sample = sample.astype(np.float64)
+        if not math.isfinite(hi - lo):  # beyond float64 too: halve everything (exact) so it fits
+            sample, lo, hi = sample * 0.5, lo * 0.5, hi * 0.5
     t = sample.dtype.type
     with np.errstate(all="ignore"):
         pos = np.subtract(sample, t(lo))  # >= 0: lo is the minimum
@@ -74,11 +76,18 @@ def _fine_counts(sample: np.ndarray, lo: float, hi: float, n_bins: int) -> np.nd
     return np.bincount(pos.astype(np.intp), minlength=n_bins)
 
 
+def _edges(lo: float, hi: float, n_bins: int) -> np.ndarray:
+    """``n_bins + 1`` equal-width edges from lo to hi, also when hi − lo exceeds float64."""
+    if math.isfinite(hi - lo):
+        return np.linspace(lo, hi, n_bins + 1)
+    return 2.0 * np.linspace(lo * 0.5, hi * 0.5, n_bins + 1)
+
+
 def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[float, ...]) -> list[float]:
     """Quantiles read off a fine histogram, linear within a bin: within (hi − lo)/len(counts)
     of the exact value (``np.percentile`` costs ~2 ms an array, FACTS.md)."""
     cumulative = np.concatenate(([0], np.cumsum(counts)))
-    edges = np.linspace(lo, hi, len(counts) + 1)
+    edges = _edges(lo, hi, len(counts))
     return [float(np.interp(q * cumulative[-1], cumulative, edges)) for q in qs]
 
 
@@ -139,7 +148,7 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
     fine = _fine_counts(sample, lo, hi, bins * FINE_PER_BIN) if sample.size else np.zeros(bins * FINE_PER_BIN, np.int64)
     if sample.size:
         stats["p01"], stats["p99"] = _quantiles_from_counts(fine, lo, hi, (0.01, 0.99))
-    edges, counts = np.linspace(lo, hi, bins + 1), fine.reshape(bins, FINE_PER_BIN).sum(axis=1)
+    edges, counts = _edges(lo, hi, bins), fine.reshape(bins, FINE_PER_BIN).sum(axis=1)
     hist = Histogram(edges, counts, n_finite, int(sample.size), stats["n_nan"], stats["n_posinf"], stats["n_neginf"])
     return TensorSummary(stats, hist)
 

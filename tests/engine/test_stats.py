@@ -90,3 +90,10 @@ def test_count_nonfinite_matches_a_full_count(dtype):
 def test_constant_tensor_has_exactly_zero_spread():
     s = stats.summarize(np.full((64, 8), 0.1, dtype=np.float32))
     assert s.stats["std"] == 0.0 and s.stats["min"] == s.stats["max"]
+
+
+def test_spans_beyond_float64_are_binned_without_nan():
+    v = np.array([-1.7e308, -1e308, 0.0, 1e308, 1.7e308])
+    s = stats.summarize(v, bins=4)
+    np.testing.assert_array_equal(s.histogram.counts, [2, 0, 1, 2])  # bins 0.85e308 wide
+    assert s.stats["n_inf"] == 0 and s.histogram.counts.sum() == 5
