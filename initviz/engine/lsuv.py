@@ -9,8 +9,11 @@ Var is over every entry of the (batch, units) pre-activation, as in the paper. W
 Q^l the layer's own orthogonal draw, so a rescale only changes the gain g_l. The result is
 therefore an ordinary edit of the experiment: layer l's init becomes
 ``{"name": "orthogonal", "gain": g_l}``, and drawing that again from the layer's own stream
-reproduces the LSUV weights exactly (every trial weight here is drawn by that same path,
-:func:`initviz.engine.network.draw_layer`). Biases keep their scheme.
+reproduces the LSUV weights exactly. Q^l is drawn once per layer by that same path
+(:func:`initviz.engine.network.draw_layer`, orthogonal with gain 1, kept in float64), and each
+trial gain repeats only what the orthogonal scheme does after its QR — multiply by the gain in
+float64, then cast to the experiment's dtype — so every trial weight is bit for bit the one
+``draw_layer`` gives for that gain, without a QR per measurement. Biases keep their scheme.
 
 The engine never imports the document model: :func:`lsuv_inits` gives the init specs in their
 JSON form, and :func:`lsuv_layers` rebuilds duck-typed layer specs (frozen dataclasses whose
@@ -26,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from initviz.engine import network
+from initviz.engine import initializers, network
 from initviz.errors import ExperimentError
 
 DEFAULT_TOL = 0.1
@@ -107,18 +110,40 @@ class _LayerView:
         self.units, self.activation, self.bias, self.init = spec.units, spec.activation, spec.bias, init
 
 
-class _WithOrthogonal:
-    """An experiment seen with layer ``index``'s init replaced by orthogonal(gain): the same
-    streams, fans and dtype, so :func:`network.draw_layer` draws what the edited experiment will."""
+class _WithInit:
+    """An experiment seen with layer ``index``'s init replaced (and optionally another dtype): the
+    same streams and fans, so :func:`network.draw_layer` draws what the edited experiment will."""
 
-    def __init__(self, experiment: Any, index: int, gain: float):
+    def __init__(self, experiment: Any, index: int, init: _Component, dtype: Any = None):
         self._experiment = experiment
-        self.seed, self.dtype = experiment.seed, experiment.dtype
+        self.seed = experiment.seed
+        self.dtype = experiment.dtype if dtype is None else dtype
         self.layers = list(experiment.layers)
-        self.layers[index] = _LayerView(self.layers[index], _Component("orthogonal", {"gain": gain}))
+        self.layers[index] = _LayerView(self.layers[index], init)
 
     def fans(self, index: int) -> tuple[int, int]:
         return self._experiment.fans(index)
+
+
+class _OrthogonalLayer:
+    """Layer ``index`` with init orthogonal(gain) for any gain, from one QR.
+
+    orthogonal(gain=g) draws ``(g * Q).astype(dtype)`` with Q the float64 orthonormal matrix of
+    the layer's weight stream: the gain multiplies after the QR and before the cast. So Q is drawn
+    once, as orthogonal(gain=1) in float64 (1.0 * Q is Q), and :meth:`at` repeats the multiply
+    and the cast: the same operations on the same numbers, hence the same bits as
+    :func:`network.draw_layer` for that gain. The bias and activation are drawn in the
+    experiment's dtype with the init set to zeros (a bias never depends on the init; no QR)."""
+
+    def __init__(self, experiment: Any, index: int):
+        self._path, self._dtype = f"layers[{index}].init", experiment.dtype
+        self._layer = network.draw_layer(_WithInit(experiment, index, _Component("zeros", {})), index)
+        unit = _WithInit(experiment, index, _Component("orthogonal", {"gain": 1.0}), np.float64)
+        self._q = network.draw_layer(unit, index).W
+
+    def at(self, gain: float) -> network.LayerParameters:
+        _, p = initializers.resolve("orthogonal", {"gain": gain}, self._path)  # refuses what draw_layer refuses
+        return dataclasses.replace(self._layer, W=(p["gain"] * self._q).astype(self._dtype, copy=False))
 
 
 def _check(tol: Any, max_iter: Any) -> None:
@@ -141,8 +166,9 @@ def lsuv(experiment: Any, tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_
     impossible or cannot help), when Var(z) is not finite (non_finite), or after ``max_iter``
     rescales g ← g/√Var(z) (max_iter; that last measurement is kept); otherwise rescale.
     The next layer sees the activations at the final gain. ``cancel`` is polled before each
-    measurement (raises :class:`network.Cancelled`). Cost per measurement: one orthogonal draw
-    (a QR of the layer's weight shape) and one layer's forward pass. Raises ExperimentError
+    measurement (raises :class:`network.Cancelled`). Cost: one QR of the layer's weight shape
+    per layer, and per measurement a multiply by the gain and one layer's forward pass (plus
+    a_prev·W when it does not converge). Raises ExperimentError
     naming ``tol`` or ``max_iter`` when they are invalid.
     """
     _check(tol, max_iter)
@@ -159,11 +185,13 @@ def lsuv(experiment: Any, tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_
 
 def _fit_layer(experiment: Any, index: int, a_prev: np.ndarray, tol: float, max_iter: int,
                cancel: Callable[[], bool]) -> tuple[LsuvLayer, np.ndarray, list[LsuvStep]]:
-    gain, log = 1.0, []
+    gain, log, draw = 1.0, [], None
     for iteration in range(max_iter + 1):
         if cancel():
             raise network.Cancelled
-        params = network.draw_layer(_WithOrthogonal(experiment, index, gain), index)
+        if draw is None:  # after the first poll: the QR is the expensive part
+            draw = _OrthogonalLayer(experiment, index)
+        params = draw.at(gain)
         zs, acts = network.forward(a_prev, [params])
         variance = float(np.var(zs[0], dtype=np.float64))
         status = _status(variance, tol, a_prev, params.W, iteration == max_iter)

@@ -44,6 +44,22 @@ def test_every_layer_reaches_unit_variance_and_the_edit_reproduces_it(activation
     assert [parse_scheme(spec, "init") for spec in lsuv.lsuv_inits(result)] == [s.init for s in edited.layers]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_logged_measurement_is_what_a_real_draw_of_its_gain_gives(dtype):
+    """LSUV draws Q once per layer and scales it per trial gain; re-drawing orthogonal(gain) for
+    any logged step must give the same bits, for widening (Qᵀ) and narrowing (Q) layers alike."""
+    layers = [{"units": w, "activation": "tanh", "init": "xavier_uniform", "bias": {"name": "normal", "std": 0.7}}
+              for w in (24, 56, 16, 40)]
+    exp = parse_experiment({"dtype": dtype, "seed": 9, "input": {"features": 32, "batch": 64}, "layers": layers})
+    result = lsuv.lsuv(exp, tol=1e-6)
+    assert len({step.gain for step in result.steps}) > 2 * len(layers)  # several trial gains per layer
+    for step in result.steps:
+        gains = [*result.gains[:step.layer], step.gain, *result.gains[step.layer + 1:]]
+        trial = tuple(dataclasses.replace(spec, init=Component("orthogonal", (("gain", g),)))
+                      for spec, g in zip(exp.layers, gains))
+        assert variances(exp.replace(layers=trial))[step.layer] == step.variance
+
+
 def test_the_log_records_each_measurement_and_rescale():
     exp = make("tanh", depth=3, bias={"name": "normal", "std": 0.7})
     result = lsuv.lsuv(exp, tol=1e-3)
