@@ -62,16 +62,25 @@ def _sample_indices(size: int, cap: int) -> np.ndarray:
 
 
 def _fine_counts(sample: np.ndarray, lo: float, hi: float, n_bins: int) -> np.ndarray:
-    """Counts of ``sample`` (values within [lo, hi]) in ``n_bins`` equal bins: bin positions
-    computed in place in the sample's dtype, clipped as floats, then ``np.bincount``."""
-    if not hi - lo <= float(np.finfo(sample.dtype).max) / 2:  # a span the dtype cannot hold (exploding nets)
+    """Counts of ``sample`` (values within [lo, hi], lo < hi) in ``n_bins`` equal bins: bin
+    positions computed in place in the sample's dtype, clipped as floats, then ``np.bincount``.
+    Spans or scales the dtype cannot hold (exploding nets; vanishing ones near the subnormals)
+    are binned in float64."""
+    span, big = hi - lo, float(np.finfo(sample.dtype).max)
+    if not (span <= big / 2 and n_bins / span <= big):
         sample = sample.astype(np.float64)
-        if not math.isfinite(hi - lo):  # beyond float64 too: halve everything (exact) so it fits
+        if not math.isfinite(span):  # beyond float64 too: halve everything (exact) so it fits
             sample, lo, hi = sample * 0.5, lo * 0.5, hi * 0.5
+            span = hi - lo
     t = sample.dtype.type
     with np.errstate(all="ignore"):
         pos = np.subtract(sample, t(lo))  # >= 0: lo is the minimum
-        pos *= t(n_bins / (hi - lo))
+        scale = n_bins / span
+        if math.isfinite(scale):
+            pos *= t(scale)
+        else:  # a span of a few float64 subnormals: divide first
+            pos /= t(span)
+            pos *= t(n_bins)
     np.minimum(pos, t(n_bins - 1), out=pos)  # the maximum itself lands in the last bin
     return np.bincount(pos.astype(np.intp), minlength=n_bins)
 

@@ -97,3 +97,24 @@ def test_spans_beyond_float64_are_binned_without_nan():
     s = stats.summarize(v, bins=4)
     np.testing.assert_array_equal(s.histogram.counts, [2, 0, 1, 2])  # bins 0.85e308 wide
     assert s.stats["n_inf"] == 0 and s.histogram.counts.sum() == 5
+
+
+@pytest.mark.parametrize("values", [
+    np.array([1e-43, 2e-43, 3e-43, 4e-43], dtype=np.float32),  # a vanished float32 net: 1024/span overflows float32
+    np.array([5e-324, 1e-323, 1.5e-323, 2e-323]),  # float64 subnormals: 1024/span overflows float64
+    np.array([0.0, 1e-38, 2e-38, 3e-38], dtype=np.float32),
+], ids=["float32-subnormal", "float64-subnormal", "float32-tiny"])
+def test_tiny_spans_are_binned_without_nan(values):
+    s = stats.summarize(values, bins=4)
+    assert s.histogram.counts.sum() == 4 and (s.histogram.counts >= 0).all()
+    assert s.stats["min"] == float(values.min()) and s.stats["max"] == float(values.max())
+    assert s.histogram.counts[0] >= 1 and s.histogram.counts[-1] >= 1
+
+
+def test_a_vanishing_float32_relu_net_is_summarised():
+    exp = parse_experiment({"version": 1, "input": {"features": 64, "batch": 64},
+                            "layers": [{"units": 32, "activation": "relu",
+                                        "init": {"name": "normal", "std": 0.01}}] * 30})
+    for layer in stats.result_summaries(network.simulate(exp)):
+        for summary in layer.values():
+            assert summary.histogram.counts.sum() == summary.histogram.n_binned
