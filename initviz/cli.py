@@ -1,5 +1,5 @@
-"""The command line: ``initviz [EXP.json]`` opens the app; ``stats``, ``dump`` and ``render``
-work headless over the same engine.
+"""The command line: ``initviz [EXP.json]`` opens the app; ``stats``, ``dump``, ``render`` and
+``train`` work headless over the same engine.
 
 Bad input prints one line on stderr and exits with status 2; no traceback.
 """
@@ -178,6 +178,126 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(_experiment(args), args.experiment)
 
 
+class ProgressBar:
+    """A plain progress bar on a terminal's stderr, redrawn at most 10 times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any = None):
+        self.stream = stream or sys.stderr
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} steps")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def _loss(value: Any) -> str:
+    return "—" if value is None else ("NaN/inf" if not math.isfinite(value) else f"{value:.4g}")
+
+
+def format_history(history: Any, header: str) -> str:
+    """Losses and accuracies at every evaluation, then each layer at the end of the run."""
+    head = f"{'step':>7} {'train loss':>11} {'train acc':>9} {'test loss':>11} {'test acc':>9}"
+    lines = [header, head, "-" * len(head)]
+    for e, step in enumerate(history.eval_steps):
+        lines.append(f"{step:>7} {_loss(history.eval_train_loss[e]):>11} {_pct(history.train_acc[e]):>9} "
+                     f"{_loss(history.test_loss[e]):>11} {_pct(history.test_acc[e]):>9}")
+    layer_head = (f"{'layer':>7} {'units':>6} {'W std':>9} {'a std':>9} {'da std':>9} {'update:data':>11} "
+                  f"{'distinct':>8}")
+    lines += ["", f"per layer at step {history.eval_steps[-1]} (probe batch; update:data = std(ΔW)/std(W), "
+                  "~1e-3 is healthy)", layer_head, "-" * len(layer_head)]
+    last = history.snapshots[-1]
+    for i, units in enumerate(history.units):
+        std = {k: (last[i][k].stats["std"] if k in last[i] else None)
+               for k in ("weights", "activations", "activation_grads")}
+        ratio = history.update_ratio[-1, i]
+        lines.append(f"{i:>7} {units:>6} {_num(std['weights']):>9} {_num(std['activations']):>9} "
+                     f"{_num(std['activation_grads']):>9} {_num(None if math.isnan(ratio) else ratio):>11} "
+                     f"{history.distinct[-1, i]:>8}")
+    lines.append("")
+    if history.diverged:
+        lines.append(f"diverged at step {history.diverged_at}: the loss became NaN/inf; training stopped")
+    lines.append(f"{len(history.steps)} steps in {history.seconds:.2f} s")
+    return "\n".join(lines)
+
+
+def format_race(result: Any, header: str) -> str:
+    """One line per scheme: steps to the target loss, final losses and accuracy, status."""
+    head = f"{'scheme':<28} {'steps to target':>15} {'train loss':>11} {'test loss':>11} {'test acc':>9}  status"
+    lines = [header, f"target loss {result.target_loss:.4g} (half the chance loss {result.chance_loss:.4g})",
+             head, "-" * len(head)]
+    for e in result.entries:
+        status = f"diverged at step {e.history.diverged_at}" if e.diverged else e.status
+        reached = "—" if e.steps_to_target is None else str(e.steps_to_target)
+        lines.append(f"{e.label:<28.28} {reached:>15} {_loss(e.final_train_loss):>11} {_loss(e.final_test_loss):>11} "
+                     f"{_pct(e.final_test_acc):>9}  {status}")
+    return "\n".join(lines)
+
+
+def _training_header(experiment: Experiment, dataset: Any, spec: Any, steps: int) -> str:
+    return (f"{experiment.name}: {dataset.description}\n{spec.optimizer}, learning rate {spec.learning_rate:g}, "
+            f"batch {spec.batch_size}, {steps} steps, loss {experiment.loss}, seed {experiment.seed}, "
+            f"batch order seed {spec.seed}")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from initviz.engine import race, training
+    experiment = _experiment(args)
+    dataset = training.load_dataset(experiment)
+    spec = training.settings_of(experiment)
+    if args.steps is not None:
+        spec = dataclasses.replace(spec, steps=args.steps, epochs=None)
+    steps = training.total_steps(spec, dataset.x_train.shape[0])
+    header = _training_header(experiment, dataset, spec, steps)
+    bar = ProgressBar() if sys.stderr.isatty() else None
+    try:
+        if args.schemes is not None:
+            result = race.race(experiment, dataset, race.parse_schemes(args.schemes), spec, progress=bar,
+                               target_loss=args.target_loss, memory_budget=args.memory_budget)
+        else:
+            result = training.train(experiment, dataset, spec, progress=bar, memory_budget=args.memory_budget,
+                                    label=experiment.name)
+    finally:
+        if bar:
+            bar.close()
+    if args.json:
+        doc = result.to_dict() if args.schemes is not None else {"header": header, **result.to_dict()}
+        print(json.dumps(doc, indent=2, allow_nan=False))
+    else:
+        print(format_race(result, header) if args.schemes is not None else format_history(result, header))
+    if args.output:
+        result.to_npz(args.output)
+        print(f"wrote {args.output}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="initviz", description="A laboratory for weight initialization.")
     parser.add_argument("--version", action="version", version=f"initviz {initviz.__version__}")
@@ -204,12 +324,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=parse_pixels, default=(1600, 900), metavar="WxH", help="pixels (default 1600x900)")
     p.add_argument("--view", choices=("histograms", "window"), default="histograms", help="what to draw")
     p.set_defaults(func=cmd_render)
+    p = add("train", "Train the network on the experiment's data set and print losses, accuracies and "
+                     "per-layer statistics (needs a \"data\" section; without \"training\": SGD, learning rate "
+                     "0.01, batch 64, 1000 steps).")
+    p.add_argument("--schemes", metavar="A,B,C",
+                   help="race these weight inits (every layer's init replaced), e.g. "
+                        "zeros,normal(std=0.01),normal,xavier_uniform,he_normal,lecun_normal,orthogonal")
+    p.add_argument("--steps", type=_positive_int, metavar="N", help="train N steps (instead of the file's)")
+    p.add_argument("--target-loss", type=float, metavar="L",
+                   help="the race's target loss (default: half the chance loss)")
+    p.add_argument("--json", action="store_true", help="print the history (or the race) as JSON")
+    p.add_argument("-o", "--output", metavar="HISTORY.npz", help="write the history (or every run of the race)")
+    p.set_defaults(func=cmd_train)
     p = add("gui", "Open the desktop app (the default when no command is given).")
     p.set_defaults(func=cmd_gui)
     return parser
 
 
-COMMANDS = ("stats", "dump", "render", "gui")
+COMMANDS = ("stats", "dump", "render", "train", "gui")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

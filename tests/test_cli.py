@@ -1,5 +1,6 @@
 """The headless CLI: stats table and JSON, dump, errors as one line with exit status 2."""
 
+import io
 import json
 import subprocess
 import sys
@@ -164,3 +165,92 @@ def test_stats_theory_table_explains_layers_outside_the_theory(tmp_path, capsys)
     assert cli.main(["stats", str(path), "--theory"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[3].split()[-1] == "n/a" and lines[-1].startswith("n/a: weights have mean 0.2")
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+TRAIN_EXAMPLE = {"version": 2, "name": "XOR, deep ReLU", "input": {"batch": 64}, "loss": "cross_entropy",
+                 "data": {"name": "xor", "n": 300},
+                 "training": {"optimizer": "sgd", "learning_rate": 0.05, "steps": 60, "snapshot_every": 20},
+                 "layers": [{"units": 16, "activation": "relu", "init": "he_normal"},
+                            {"units": 16, "activation": "relu", "init": "he_normal"},
+                            {"units": 2, "activation": "identity", "init": "he_normal"}]}
+
+
+@pytest.fixture
+def train_file(tmp_path):
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(TRAIN_EXAMPLE))
+    return path
+
+
+def test_train_json_is_the_engine_run(train_file, capsys):
+    from initviz.engine import training
+    assert cli.main(["train", str(train_file), "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    exp = initviz.load_experiment(TRAIN_EXAMPLE)
+    history = training.train(exp, training.load_dataset(exp))
+    assert doc["train_loss"] == pytest.approx(history.train_loss.tolist(), rel=1e-12)
+    assert [e["step"] for e in doc["evaluations"]] == [0, 20, 40, 60]
+    last = doc["evaluations"][-1]
+    assert last["test_acc"] == pytest.approx(history.test_acc[-1]) and len(last["layers"]) == 3
+    assert last["layers"][0]["weights"]["std"] == pytest.approx(history.snapshots[-1][0]["weights"].stats["std"])
+    assert captured.err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_train_table_lists_evaluations_and_layers(train_file, capsys):
+    assert cli.main(["train", str(train_file), "--steps", "40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("XOR, deep ReLU: xor") and "40 steps" in lines[1]
+    assert lines[2].split() == ["step", "train", "loss", "train", "acc", "test", "loss", "test", "acc"]
+    assert [line.split()[0] for line in lines[4:7]] == ["0", "20", "40"]
+    layer_rows = [line.split() for line in lines[11:14]]
+    assert [row[:2] for row in layer_rows] == [["0", "16"], ["1", "16"], ["2", "2"]]
+    assert lines[-1].startswith("40 steps in")
+
+
+def test_train_race_prints_the_table_and_writes_every_run(train_file, tmp_path, capsys):
+    out = tmp_path / "race.npz"
+    assert cli.main(["train", str(train_file), "--schemes", "zeros,normal(std=1e13),he_normal", "--json",
+                     "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    table = json.loads(captured.out)["table"]
+    assert [row["scheme"] for row in table] == ["zeros", "normal(std=1e+13)", "he_normal"]
+    assert table[0]["status"] == "stalled" and table[1]["status"] == "diverged" and table[2]["status"] != "diverged"
+    assert f"wrote {out}" in captured.err
+    with np.load(out) as data:
+        assert data["schemes"].tolist() == ["zeros", "normal(std=1e+13)", "he_normal"]
+        assert data["r2_train_loss"].shape == (60,) and data["diverged"].tolist() == [False, True, False]
+    assert cli.main(["train", str(train_file), "--schemes", "zeros,he_normal"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("target loss") and lines[5].split()[0] == "zeros" and lines[5].endswith("stalled")
+
+
+def test_train_writes_the_history(train_file, tmp_path, capsys):
+    out = tmp_path / "history.npz"
+    assert cli.main(["train", str(train_file), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {out}"
+    with np.load(out) as data:
+        assert data["eval_steps"].tolist() == [0, 20, 40, 60] and data["weights_std"].shape == (4, 3)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "data: missing: training needs a data set"),
+    (("TRAIN", "--schemes", "he_normal,nope"), "schemes[1]: unknown init scheme 'nope'"),
+    (("TRAIN", "--steps", "0"), "not a whole number ≥ 1"),
+    (("TRAIN", "--memory-budget", "1KiB"), "training: needs about"),
+])
+def test_train_errors_are_one_line(train_file, args, message):
+    proc = run_cli("train", *[str(train_file) if a == "TRAIN" else a for a in args])
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_bar_draws_on_a_stream():
+    stream = io.StringIO()
+    bar = cli.ProgressBar(stream)
+    bar(0, 50)
+    bar(1, 50)  # within 0.1 s of the last drawing: skipped
+    bar(50, 50)  # the end is always drawn
+    bar.close()
+    assert stream.getvalue() == "\r[" + "." * 30 + "] 0/50 steps\r[" + "#" * 30 + "] 50/50 steps\n"

@@ -61,7 +61,7 @@ BAD = [
     ({**minimal(), "seed": True}, "seed", "whole number"),
     ({**minimal(), "dtype": "float16"}, "dtype", "float32, float64"),
     ({**minimal(), "loss": "hinge"}, "loss", "mse"),
-    ({**minimal(), "version": 2}, "version", "newer"),
+    ({**minimal(), "version": 3}, "version", "newer"),
     ({**minimal(), "format": "other"}, "format", "initviz.experiment"),
     ({**minimal(), "colour": "red"}, "colour", "unknown key"),
     ({"layers": minimal()["layers"]}, "input", "missing"),
