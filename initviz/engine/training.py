@@ -22,22 +22,20 @@ loss and accuracy on those training rows and on the held-out set, and per layer:
 std(ΔW)/std(W) of the last update (Karpathy's rule of thumb: ~1e-3), and the distinct neurons
 (:func:`symmetry.distinct_neurons` of the probe activations). A non-finite training loss
 stops the run: ``diverged_at`` is that step; nothing warns or raises (``np.errstate``).
+The run's record is a :class:`~initviz.engine.history.History` (also importable from here).
 """
 
 from __future__ import annotations
 
-import io
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from initviz.engine import datasets, losses, network, optimizers, stats, symmetry
+from initviz.engine.history import History, write_npz  # noqa: F401  (both re-exported)
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, estimate_bytes, format_bytes
 from initviz.errors import ExperimentError, MemoryBudgetError
 
@@ -250,7 +248,7 @@ class Trainer:
             return np.array([np.std(dW, dtype=np.float64) / np.std(p.W, dtype=np.float64)
                              for (dW, _), p in zip(updates, self.params)])
 
-    def history(self, label: str = "") -> "History":
+    def history(self, label: str = "") -> History:
         """A frozen copy of the run so far."""
         evals = self.evaluations
         return History(
@@ -300,7 +298,7 @@ def _check_memory(features: int, rows: int, units: list[int], dtype: str, budget
 
 def train(experiment: Any, dataset: Any, spec: Any = None, cancel: Callable[[], bool] | None = None,
           progress: Progress | None = None, snapshot_kinds: Sequence[str] = DEFAULT_SNAPSHOT_KINDS,
-          memory_budget: int = DEFAULT_BUDGET_BYTES, label: str = "") -> "History":
+          memory_budget: int = DEFAULT_BUDGET_BYTES, label: str = "") -> History:
     """Train ``experiment``'s network on ``dataset`` for :func:`total_steps` steps (see the module
     docstring); raises :class:`network.Cancelled` when ``cancel()`` turns True."""
     trainer = Trainer(experiment, dataset, spec, snapshot_kinds, memory_budget)
@@ -352,121 +350,3 @@ def data_extent(dataset: Any, margin: float = 0.1) -> tuple[tuple[float, float],
     lo, hi = x.min(axis=0), x.max(axis=0)
     pad = margin * np.maximum(hi - lo, 1e-12)
     return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
-
-
-# --- the record of a run -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class History:
-    """A finished (or paused) run. Per step: ``steps`` (1…n) and the mini-batch ``train_loss``
-    (the loss *before* that step's update; NaN at ``diverged_at``). Per evaluation (index e):
-    ``eval_steps[e]`` updates applied, ``eval_train_loss``/``train_acc`` on the fixed training
-    rows, ``test_loss``/``test_acc`` held out (accuracies NaN for regression),
-    ``snapshots[e][layer][kind]`` a :class:`stats.TensorSummary`, ``update_ratio[e, layer]``,
-    ``distinct[e, layer]``."""
-
-    label: str
-    loss: str
-    optimizer: str
-    classification: bool
-    units: np.ndarray
-    steps: np.ndarray
-    train_loss: np.ndarray
-    eval_steps: np.ndarray
-    eval_train_loss: np.ndarray
-    train_acc: np.ndarray
-    test_loss: np.ndarray
-    test_acc: np.ndarray
-    update_ratio: np.ndarray
-    distinct: np.ndarray
-    snapshots: tuple[tuple[dict[str, stats.TensorSummary], ...], ...]
-    snapshot_kinds: tuple[str, ...]
-    diverged_at: int | None
-    seconds: float
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    def stat(self, kind: str, name: str) -> np.ndarray:
-        """(evaluations, layers) array of one statistic (``"std"``, ``"mean"``, …) of one kind, None as NaN."""
-        return np.array([[_nan(layer[kind].stats.get(name)) for layer in snap] for snap in self.snapshots],
-                        dtype=np.float64).reshape(len(self.snapshots), len(self.units))
-
-    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """Every array of the run, per-layer statistics and histograms included, for ``np.savez``."""
-        out = {name: getattr(self, name) for name in _ARRAY_FIELDS}
-        out["diverged_at"] = np.array(-1 if self.diverged_at is None else self.diverged_at)
-        for kind in self.snapshot_kinds:
-            names = list(self.snapshots[0][0][kind].stats) if self.snapshots and len(self.units) else []
-            for name in names:
-                out[f"{kind}_{name}"] = self.stat(kind, name)
-            hists = [[layer[kind].histogram for layer in snap] for snap in self.snapshots]
-            out[f"{kind}_edges"] = np.array([[h.edges for h in row] for row in hists], dtype=np.float64)
-            out[f"{kind}_counts"] = np.array([[h.counts for h in row] for row in hists], dtype=np.int64)
-        return {prefix + k: np.asarray(v) for k, v in out.items()}
-
-    def to_npz(self, path: str | os.PathLike) -> None:
-        """Write :meth:`to_arrays` to ``path`` atomically."""
-        write_npz(path, self.to_arrays())
-
-    def to_dict(self, histograms: bool = False) -> dict[str, Any]:
-        """A JSON-ready document (NaN and ±inf as None); histograms only when asked."""
-        evals = []
-        for e, step in enumerate(self.eval_steps):
-            layers = []
-            for i, snap in enumerate(self.snapshots[e]):
-                entry: dict[str, Any] = {"update_ratio": _json(self.update_ratio[e, i]),
-                                         "distinct": int(self.distinct[e, i])}
-                for kind, summary in snap.items():
-                    entry[kind] = {k: _json(v) for k, v in summary.stats.items()}
-                    if histograms:
-                        entry[kind]["edges"] = [float(v) for v in summary.histogram.edges]
-                        entry[kind]["counts"] = [int(v) for v in summary.histogram.counts]
-                layers.append(entry)
-            evals.append({"step": int(step), "train_loss": _json(self.eval_train_loss[e]),
-                          "train_acc": _json(self.train_acc[e]), "test_loss": _json(self.test_loss[e]),
-                          "test_acc": _json(self.test_acc[e]), "layers": layers})
-        return {"label": self.label, "loss": self.loss, "optimizer": self.optimizer,
-                "classification": self.classification, "units": [int(u) for u in self.units],
-                "steps": [int(s) for s in self.steps], "train_loss": [_json(v) for v in self.train_loss],
-                "diverged_at": self.diverged_at, "seconds": self.seconds, "evaluations": evals}
-
-
-_ARRAY_FIELDS = ("units", "steps", "train_loss", "eval_steps", "eval_train_loss", "train_acc", "test_loss",
-                 "test_acc", "update_ratio", "distinct")
-
-
-def _nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _json(value: Any) -> Any:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
-    """``np.savez`` to ``path`` atomically: written to a temporary file in the same folder, then
-    ``os.replace`` (the idea of :func:`initviz.model.files.atomic_write_bytes`, copied because the
-    engine never imports the model). OS failures become an :class:`ExperimentError`."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    target = Path(path)
-    try:
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(buffer.getvalue())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as err:
-        raise ExperimentError("file", f"cannot write {target}: {err.strerror or err}") from None

@@ -16,16 +16,12 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 from initviz.engine import activations, initializers
 from initviz.errors import ExperimentError, join_path
-from initviz.model.experiment import (
-    DEFAULT_LOSS, TRAINING_PARAMS, DataSpec, Experiment, LayerSpec, TrainingSpec, data_to_dict, fitted_to_data,
-    parse_activation, parse_data, parse_scheme, parse_training, task_of, validated,
-)
+from initviz.model.document_data import DATA_SETTINGS, TRAINING_SETTINGS, DataEdits, edit_data, edit_training
+from initviz.model.experiment import Experiment, LayerSpec, parse_activation, parse_scheme, validated
 
 KINDS = ("inserted", "removed", "moved", "changed", "settings", "reset")
 LAYER_FIELDS = ("units", "activation", "init", "bias", "type")
 COMPONENT_FIELDS = ("activation", "init", "bias")
-DATA_SETTINGS = ("data.name", "data.n", "data.test_fraction", "data.seed")
-TRAINING_SETTINGS = tuple(f"training.{p.name}" for p in TRAINING_PARAMS)
 SETTINGS = ("name", "seed", "dtype", "loss", "input.features", "input.batch", "input.distribution",
             *DATA_SETTINGS, *TRAINING_SETTINGS)
 MAX_HISTORY = 1000
@@ -98,8 +94,9 @@ def _accepted_params(field: str, name: str) -> set[str]:
     return {p.name for p in entry.params}
 
 
-class Document:
-    """The experiment being edited, its file path, undo history and subscribers."""
+class Document(DataEdits):
+    """The experiment being edited, its file path, undo history and subscribers (data and training
+    edits: :class:`~initviz.model.document_data.DataEdits`)."""
 
     def __init__(self, experiment: Experiment, path: str | None = None, max_history: int = MAX_HISTORY):
         self._experiment = validated(experiment)
@@ -374,41 +371,12 @@ class Document:
         if section == "input":
             candidate = dataclasses.replace(exp, input=dataclasses.replace(exp.input, **{key: value}))
         elif section == "data":
-            candidate = dataclasses.replace(exp, data=_edit_data(exp.data, key, value))
+            candidate = dataclasses.replace(exp, data=edit_data(exp.data, key, value))
         elif section == "training":
-            candidate = dataclasses.replace(exp, training=_edit_training(exp.training, key, value))
+            candidate = dataclasses.replace(exp, training=edit_training(exp.training, key, value))
         else:
             candidate = dataclasses.replace(exp, **{field: value})
         self._commit_edit(candidate, f"Set {field}", merge_key, fit=section == "data")
-
-    def set_data(self, data: DataSpec | dict | None, label: str | None = None) -> None:
-        """Replace the whole data section (a :class:`DataSpec` or its JSON form) and fit the
-        network to it; ``None`` removes the data and the training settings with it (and
-        cross_entropy, which needs data, becomes mse)."""
-        exp = self._experiment
-        if data is None:
-            candidate = dataclasses.replace(exp, data=None, training=None)
-        else:
-            spec = data if isinstance(data, DataSpec) else parse_data(data)[0]
-            candidate = dataclasses.replace(exp, data=spec)
-        self._commit_edit(candidate, label or ("Remove data" if data is None else "Set data"), None, fit=True)
-
-    def set_data_param(self, param: str, value: Any, merge_key: Any = None) -> None:
-        """Set one parameter of the data set (``value=None``: back to its default) and fit the network."""
-        exp = self._experiment
-        if exp.data is None:
-            raise ExperimentError("data", "no data set; set data.name first")
-        params = {k: v for k, v in exp.data.params if k != param}
-        if value is not None:
-            params[param] = value
-        spec = parse_data({**data_to_dict(exp.data), "params": params})[0]
-        self._commit_edit(dataclasses.replace(exp, data=spec), f"Set data.params.{param}", merge_key, fit=True)
-
-    def set_training(self, training: TrainingSpec | dict | None) -> None:
-        """Replace the whole training section (a :class:`TrainingSpec` or its JSON form); ``None`` removes it."""
-        spec = training if training is None or isinstance(training, TrainingSpec) else parse_training(training)
-        label = "Remove training settings" if training is None else "Set training settings"
-        self._commit_edit(dataclasses.replace(self._experiment, training=spec), label, None)
 
     def _commit_edit(self, candidate: Experiment, label: str, merge_key: Any, fit: bool = False) -> None:
         """Validate and commit a non-layer edit: ``settings``, or ``reset`` when fitting the
@@ -417,16 +385,6 @@ class Document:
         new = validated(self._fit_to_data(candidate) if fit else candidate)
         if new != exp:
             self._commit(new, Event("reset" if new.layers != exp.layers else "settings"), label, merge_key)
-
-    def _fit_to_data(self, candidate: Experiment) -> Experiment:
-        """``input.features`` and the last layer's units follow the data; when the kind of task
-        changes (none/regression → classification or back), the loss becomes that task's usual
-        one (cross_entropy / mse)."""
-        fitted = fitted_to_data(candidate)
-        old, new = (task_of(e.data.shape()) if e.data else None for e in (self._experiment, fitted))
-        if new is not None and new != old:
-            fitted = dataclasses.replace(fitted, loss=DEFAULT_LOSS[new])
-        return fitted
 
     def replace(self, experiment: Experiment, label: str = "Replace experiment", *, reset_history: bool = False) -> None:
         """Swap in a whole experiment (New, Open, a preset) and emit ``reset``. It is one undo step,
@@ -439,22 +397,3 @@ class Document:
             self._emit(Event("reset"))
         elif new != self._experiment:
             self._commit(new, Event("reset"), label)
-
-
-def _edit_data(spec: DataSpec | None, key: str, value: Any) -> DataSpec:
-    """``spec`` with ``key`` set; a new name starts a data section or drops the old set's params and n."""
-    if key == "name":
-        if spec is None:
-            return DataSpec(value)
-        return spec if value == spec.name else dataclasses.replace(spec, name=value, params=(), n=None)
-    if spec is None:
-        raise ExperimentError(f"data.{key}", "no data set; set data.name first")
-    return dataclasses.replace(spec, **{key: value})
-
-
-def _edit_training(spec: TrainingSpec | None, key: str, value: Any) -> TrainingSpec:
-    """``spec`` (or the defaults) with ``key`` set; steps and epochs exclude each other."""
-    changes = {key: value}
-    if key in ("steps", "epochs") and value is not None:
-        changes["epochs" if key == "steps" else "steps"] = None
-    return dataclasses.replace(spec or TrainingSpec(), **changes)

@@ -1,13 +1,15 @@
-"""Reading and writing experiment files: size-capped, strict JSON, atomic saves."""
+"""Reading and writing experiment files: size-capped, strict JSON, atomic saves.
+
+Saves go through :func:`initviz.atomic.atomic_write_bytes`, which stays importable from here."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from initviz.atomic import atomic_write_bytes
 from initviz.errors import ExperimentError
 from initviz.model.experiment import Experiment, parse_experiment, to_dict
 
@@ -68,35 +70,6 @@ def load_experiment(source: Any) -> Experiment:
 def experiment_json(experiment: Experiment) -> str:
     """The file text of an experiment (2-space indented JSON, trailing newline)."""
     return json.dumps(to_dict(experiment), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``: an interrupted save
-    leaves the old file intact and no temporary file behind. OS failures (read-only folder,
-    full disk) become an :class:`ExperimentError`."""
-    target = Path(path)
-    try:
-        _replace_atomically(target, data)
-    except OSError as err:
-        raise ExperimentError("file", f"cannot write {target}: {err.strerror or err}") from None
-
-
-def _replace_atomically(target: Path, data: bytes) -> None:
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_experiment(experiment: Experiment, path: str | os.PathLike) -> None:
