@@ -10,6 +10,7 @@ import initviz
 from initviz.model.document import Document
 from initviz.model.experiment import Experiment
 from initviz.ui.compute import ComputeController
+from initviz.ui.data_settings import DataSettingsPanel
 from initviz.ui.diagnose_panel import build_diagnose_panel
 from initviz.ui.export_controller import ExportController
 from initviz.ui.file_controller import FileController
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.layers = LayerPanel(self.document)
         self.inspector = Inspector(self.document)
         self.settings_panel = SettingsPanel(self.document)
+        self.data_settings = DataSettingsPanel(self.document)
         self.files = FileController(self.document, settings, self)
         self.exports = ExportController(self.histograms, settings, self)
         self.view_options = ViewOptions(self.histograms, settings, self)
@@ -55,7 +57,10 @@ class MainWindow(QMainWindow):
         self.stale_banner.setStyleSheet("background: #fff3cd; color: #7a4f01; padding: 6px; font-weight: bold;")
         self.setCentralWidget(_stacked(self.stale_banner, self.histograms))
         self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        experiment_dock = self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        data_dock = self._dock("Data and training", self.data_settings, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(experiment_dock, data_dock)
+        experiment_dock.raise_()
         right = [self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Diagnose", self.diagnose, Qt.DockWidgetArea.RightDockWidgetArea)]
         self.resizeDocks(right, [480, 480], Qt.Orientation.Horizontal)  # the histograms keep the middle
