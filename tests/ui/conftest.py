@@ -23,6 +23,7 @@ def no_dialogs(win):
 def open_window(qtbot, settings, experiment):
     """A shown main window on ``experiment`` with its first frame drawn; close it with :func:`close_window`."""
     win = no_dialogs(MainWindow(experiment, settings, debounce_ms=0))
+    win.compute.preview_budget_ms = float("inf")  # every frame the whole batch: tests compare exact numbers
     win.show()
     qtbot.waitUntil(lambda: win.histograms.frame() is not None, timeout=30000)
     return win
