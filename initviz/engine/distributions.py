@@ -38,9 +38,10 @@ class Distribution:
     def _continuous_moments(self) -> tuple[float, float]:
         """Mean and variance of the continuous part."""
         if self.kind == "normal":
-            return self.mean, self.std**2
+            return self.mean, self.std * self.std  # products, not **: a float overflows to inf, no exception
         if self.kind == "uniform":
-            return 0.5 * (self.low + self.high), (self.high - self.low) ** 2 / 12.0
+            width = self.high - self.low
+            return 0.5 * self.low + 0.5 * self.high, width * width / 12.0
         if self.kind == "truncated_normal":
             return truncated_normal_moments(self.mean, self.std, self.low, self.high)
         return 0.0, 0.0
@@ -57,7 +58,8 @@ class Distribution:
 
     def variance(self) -> float:
         """Var(w) = E[w²] − E[w]²."""
-        return max(self.second_moment() - self.expectation() ** 2, 0.0)
+        mean = self.expectation()
+        return max(self.second_moment() - mean * mean, 0.0)
 
     def pdf(self, x: np.ndarray) -> np.ndarray:
         """Density of the continuous part, scaled by its mass (atoms are not included)."""
