@@ -18,6 +18,9 @@ from initviz.ui.histograms import HistogramPanel
 from initviz.ui.inspector import Inspector
 from initviz.ui.layer_panel import LayerPanel
 from initviz.ui.live import LiveView
+from initviz.ui.race_view import RaceView
+from initviz.ui.training_controller import TrainingController
+from initviz.ui.training_panel import TrainingPanel
 from initviz.ui.lsuv_dialog import LsuvDialog
 from initviz.ui.settings_panel import SettingsPanel
 from initviz.ui.view_options import ViewOptions
@@ -47,6 +50,9 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document)
         self.settings_panel = SettingsPanel(self.document)
         self.data_settings = DataSettingsPanel(self.document)
+        self.race = RaceView(self.document)
+        self.trainer = TrainingController(self.document, parent=self)
+        self.training = TrainingPanel(self.document, self.trainer)
         self.files = FileController(self.document, settings, self)
         self.exports = ExportController(self.histograms, settings, self)
         self.view_options = ViewOptions(self.histograms, settings, self)
@@ -63,6 +69,9 @@ class MainWindow(QMainWindow):
         experiment_dock.raise_()
         right = [self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Diagnose", self.diagnose, Qt.DockWidgetArea.RightDockWidgetArea)]
+        for title, panel in (("Training", self.training), ("Race", self.race)):  # scrolling: a narrow dock stays legal
+            self.tabifyDockWidget(right[1], self._dock(title, _scrolling(panel), Qt.DockWidgetArea.RightDockWidgetArea))
+        right[1].raise_()
         self.resizeDocks(right, [480, 480], Qt.Orientation.Horizontal)  # the histograms keep the middle
         self.resizeDocks(right, [330, 600], Qt.Orientation.Vertical)
         self.statusBar().addPermanentWidget(self.compute_label)
@@ -71,10 +80,12 @@ class MainWindow(QMainWindow):
         self.layers.selection_changed.connect(self.inspector.set_selection)
         self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
         self.histograms.layer_selected.connect(lambda row: self.layers.select([row]))
+        self.training.snapshot_selected.connect(self.histograms.show_frame)
         self.layers.selection_changed.connect(lambda rows: self.diagnose.select_layer(min(rows) if rows else None))
         self.live.status.connect(self.compute_label.setText)
         self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))
         for source in (self.files.message, self.exports.message, self.diagnose.views["Advisor"].fix_applied,
+                       self.race.applied,
                        self.diagnose.views["Phase diagram"].edited):
             source.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.files.message.connect(self._update_title)
@@ -122,6 +133,9 @@ class MainWindow(QMainWindow):
         init_menu = bar.addMenu("&Initialize")
         init_menu.addAction(_action(self, "LSUV (layer-sequential unit variance)…", self._lsuv,
                                     tip="Mishkin & Matas 2015: orthogonal weights rescaled layer by layer to Var(z) = 1"))
+
+        train_menu = bar.addMenu("&Train")
+        train_menu.addActions(list(self.training.actions_by_name.values()))
 
         view_menu = bar.addMenu("&View")
         self.view_options.fill_menu(view_menu)
@@ -181,6 +195,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.compute.shutdown()
+        self.race.shutdown()
+        self.trainer.shutdown()
         event.accept()
 
 
