@@ -1,6 +1,7 @@
 """The Diagnose dock in the window: the advisor finds the textbook problem, its fix is one undo
 step, and a tab brought forward gets its extras from the worker."""
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -68,3 +69,23 @@ def test_dragging_the_phase_point_rescales_the_net_and_the_histograms_follow(qtb
                                                                                                    rel=0.02)
     window.document.undo()
     qtbot.waitUntil(lambda: window.histograms.frame().diagnostics.phase.point[0] == pytest.approx(sw2), timeout=30000)
+
+
+def test_training_in_the_window_feeds_snapshots_to_the_histograms(qtbot, settings):
+    from initviz.model.files import load_experiment
+    from pathlib import Path
+    exp = load_experiment(str(Path(__file__).parents[2] / "resources" / "examples" / "spirals_deep_relu_he.json"))
+    exp = exp.replace(training=exp.training.__class__(**{**exp.training.__dict__, "steps": 40, "snapshot_every": 20}))
+    win = open_window(qtbot, settings, exp)
+    try:
+        with qtbot.waitSignal(win.trainer.state_changed, timeout=60000,
+                              check_params_cb=lambda state: state == "finished"):
+            win.training.actions_by_name["start"].trigger()
+        history = win.trainer.history
+        assert len(history.train_loss) == 40 and np.isfinite(history.train_loss).all()
+        frame = win.training.selected_frame()
+        assert frame is not None
+        win.training.snapshot_selected.emit(frame, [str(i) for i in range(len(exp.layers))])
+        assert win.histograms.frame() is frame  # the histograms show that moment of training
+    finally:
+        close_window(win)
