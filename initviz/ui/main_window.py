@@ -62,11 +62,12 @@ class MainWindow(QMainWindow):
         self.stale_banner = QLabel(wordWrap=True, visible=False)
         self.stale_banner.setStyleSheet("background: #fff3cd; color: #7a4f01; padding: 6px; font-weight: bold;")
         self.setCentralWidget(_stacked(self.stale_banner, self.histograms))
-        self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
+        layers_dock = self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
         experiment_dock = self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        data_dock = self._dock("Data and training", self.data_settings, Qt.DockWidgetArea.LeftDockWidgetArea)
+        data_dock = self._dock("Data and training", _scrolling(self.data_settings), Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(experiment_dock, data_dock)
         experiment_dock.raise_()
+        self.resizeDocks([layers_dock, experiment_dock], [620, 330], Qt.Orientation.Vertical)  # the table first
         right = [self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Diagnose", self.diagnose, Qt.DockWidgetArea.RightDockWidgetArea)]
         for title, panel in (("Training", self.training), ("Race", self.race)):  # scrolling: a narrow dock stays legal
