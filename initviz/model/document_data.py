@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from initviz.errors import ExperimentError
 from initviz.model.experiment import (
-    DEFAULT_LOSS, TRAINING_PARAMS, DataSpec, Experiment, TrainingSpec, data_to_dict, fitted_to_data, parse_data,
+    DEFAULT_LOSS, TRAINING_PARAMS, Component, DataSpec, Experiment, TrainingSpec, data_to_dict, fitted_to_data, parse_data,
     parse_training, task_of,
 )
 
@@ -58,11 +58,16 @@ class DataEdits:
     def _fit_to_data(self, candidate: Experiment) -> Experiment:
         """``input.features`` and the last layer's units follow the data; when the kind of task
         changes (none/regression → classification or back), the loss becomes that task's usual
-        one (cross_entropy / mse)."""
+        one (cross_entropy / mse); cross_entropy gets a linear (identity) output layer, whose
+        outputs are the logits."""
         fitted = fitted_to_data(candidate)
         old, new = (task_of(e.data.shape()) if e.data else None for e in (self._experiment, fitted))
         if new is not None and new != old:
             fitted = dataclasses.replace(fitted, loss=DEFAULT_LOSS[new])
+            if fitted.loss == "cross_entropy" and fitted.layers[-1].activation.name != "identity":
+                # softmax reads the last layer's output as logits: a tanh there caps them at ±1
+                last = dataclasses.replace(fitted.layers[-1], activation=Component("identity"))
+                fitted = dataclasses.replace(fitted, layers=fitted.layers[:-1] + (last,))
         return fitted
 
 

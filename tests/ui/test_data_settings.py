@@ -37,3 +37,15 @@ def test_split_and_schedule_fields_reach_the_document_and_none_removes_the_secti
     panel.data.setCurrentText(NO_DATA)
     assert doc.experiment.data is None and doc.experiment.training is None
     assert not panel.steps.isEnabled()
+
+
+def test_a_classification_data_set_gives_a_linear_output_layer_for_softmax(qtbot):
+    doc = Document(default_experiment())  # tanh everywhere
+    panel = DataSettingsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.data.setCurrentText("xor")
+    exp = doc.experiment
+    assert exp.loss == "cross_entropy" and exp.layers[-1].activation.name == "identity"
+    assert all(layer.activation.name == "tanh" for layer in exp.layers[:-1])
+    doc.undo()
+    assert doc.experiment == default_experiment()
