@@ -65,6 +65,7 @@ def render(experiment: Experiment, path: str, size: tuple[int, int], view: str =
         window = MainWindow(experiment, QSettings(os.path.join(folder, "render.ini"), QSettings.Format.IniFormat))
         try:
             window.resize(*size)
+            window.fit_docks()
             kinds, extras, layer = window.live.needs()
             window.live.show(compute_frame(experiment, kinds=kinds, extras=extras, similarity_layer=layer))
             export.grab_png(window, path, size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
 from initviz.errors import ExperimentError
@@ -49,12 +49,12 @@ class LayerPanel(QWidget):
         self.actions_by_name = self._make_actions()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        buttons = QHBoxLayout()
-        for name in ("add", "insert", "duplicate", "delete", "up", "down"):
+        buttons = QGridLayout()  # two rows of three: the dock stays narrow enough for a 1280 px projector
+        for k, name in enumerate(("add", "insert", "duplicate", "delete", "up", "down")):
             button = QToolButton()
             button.setDefaultAction(self.actions_by_name[name])
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, k // 3, k % 3)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         self.all_layers = {field: self._all_layers_combo(field) for field in ALL_LAYERS_PROMPT}

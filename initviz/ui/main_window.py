@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         for title, panel in (("Training", self.training), ("Race", self.race)):  # scrolling: a narrow dock stays legal
             self.tabifyDockWidget(right[1], self._dock(title, _scrolling(panel), Qt.DockWidgetArea.RightDockWidgetArea))
         right[1].raise_()
-        self.resizeDocks(right, [480, 480], Qt.Orientation.Horizontal)  # the histograms keep the middle
+        self._side_docks = (layers_dock, right[0])
         self.resizeDocks(right, [330, 600], Qt.Orientation.Vertical)
         self.statusBar().addPermanentWidget(self.compute_label)
         self._build_menus()
@@ -94,9 +94,16 @@ class MainWindow(QMainWindow):
         self.document.subscribe(lambda event: self._update_title())
 
         self.resize(1600, 1000)
+        self.fit_docks()
         self._restore_geometry()
         self._update_title()
         self.live.request()
+
+    def fit_docks(self) -> None:
+        """Side columns at about a quarter of the window each, so the histograms keep the middle
+        (a 1280 px projector included)."""
+        width = self.width()
+        self.resizeDocks(list(self._side_docks), [int(width * 0.24), int(width * 0.28)], Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
