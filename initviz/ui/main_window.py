@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
         self.histograms.layer_selected.connect(lambda row: self.layers.select([row]))
         self.training.snapshot_selected.connect(self.histograms.show_frame)
+        self.training.snapshot_selected.connect(lambda frame, labels: self.compute_label.setText(
+            f"histograms: a training snapshot (train loss {frame.loss:.4g}) · the next edit shows the live net"))
         self.layers.selection_changed.connect(lambda rows: self.diagnose.select_layer(min(rows) if rows else None))
         self.live.status.connect(self.compute_label.setText)
         self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))

@@ -87,5 +87,6 @@ def test_training_in_the_window_feeds_snapshots_to_the_histograms(qtbot, setting
         assert frame is not None
         win.training.snapshot_selected.emit(frame, [str(i) for i in range(len(exp.layers))])
         assert win.histograms.frame() is frame  # the histograms show that moment of training
+        assert "training snapshot" in win.compute_label.text()
     finally:
         close_window(win)
