@@ -294,6 +294,10 @@ class PhaseDiagramView(QWidget):
             lines.append(f'<span style="font-weight: normal; font-size: {dp.LABEL_PT:g}pt;">gradient variance over '
                          f"{depth} layer{'s' if depth > 1 else ''}: × χ₁{superscript(depth)} = "
                          f"{number_text(chi1 ** depth)}</span>")
+        if depth > 1:  # layers with other fans sit elsewhere: say what the point stands for
+            lines.append(f'<span style="font-weight: normal; font-size: {dp.LABEL_PT:g}pt;">the point is the mean '
+                         f"σ_w², σ_b² of the {depth} {phase.activation} layers; a drag scales each by the same "
+                         "factor</span>")
         self.readout_label.setText("<br>".join(lines))
 
     def _place_labels(self, *_: Any) -> None:
