@@ -100,7 +100,7 @@ def compute_diagnostics(experiment: Any, result: SimulationResult, frame: Any, e
 
 def _symmetry(result: SimulationResult, cache: Any) -> tuple[symmetry.LayerSymmetry, ...]:
     def one(a: np.ndarray) -> symmetry.LayerSymmetry:
-        return symmetry.LayerSymmetry(symmetry.distinct_neurons(a), a.shape[1])
+        return symmetry.LayerSymmetry(symmetry.distinct_neurons(a), a.shape[1], symmetry.dead_units(a))
     if cache is None:
         return tuple(one(layer.a) for layer in result.layers)
     return tuple(cache.summary(layer.a, "distinct", lambda a=layer.a: one(a)) for layer in result.layers)

@@ -223,6 +223,14 @@ class LayerSymmetry:
 
     distinct: int
     units: int
+    dead: int = 0  # units that are exactly 0 on the whole batch (dead ReLUs): alike, but not copies
+
+    @property
+    def copies(self) -> int:
+        """Live units that copy another unit (dead units count as one group, not as copies)."""
+        if self.dead >= self.units:
+            return max(self.units - 1, 0)
+        return max(self.units - self.distinct - max(self.dead - 1, 0), 0)
 
     @property
     def fraction(self) -> float:
@@ -232,7 +240,14 @@ class LayerSymmetry:
 
 def layer_symmetry(result: SimulationResult, rtol: float = DEFAULT_RTOL) -> tuple[LayerSymmetry, ...]:
     """:func:`distinct_neurons` of every layer's activations (a few ms for 10 × (512, 256))."""
-    return tuple(LayerSymmetry(distinct_neurons(layer.a, rtol), layer.a.shape[1]) for layer in result.layers)
+    return tuple(LayerSymmetry(distinct_neurons(layer.a, rtol), layer.a.shape[1], dead_units(layer.a))
+                 for layer in result.layers)
+
+
+def dead_units(a: np.ndarray) -> int:
+    """Units whose activation is exactly 0 for every row of the batch."""
+    with np.errstate(all="ignore"):
+        return int(np.count_nonzero(~np.any(a != 0, axis=0)))
 
 
 def layer_effective_ranks(result: SimulationResult, max_rows: int | None = None) -> tuple[float, ...]:

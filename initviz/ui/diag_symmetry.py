@@ -40,6 +40,7 @@ def similarity_caption(symmetry: Sequence[Any] | None, layer: int, matrix: np.nd
     shown = matrix.shape[0]
     units = symmetry[layer].units if symmetry is not None and layer < len(symmetry) else shown
     distinct = symmetry[layer].distinct if symmetry is not None and layer < len(symmetry) else None
+    dead = getattr(symmetry[layer], "dead", 0) if distinct is not None else 0
     bad = int(np.isnan(np.diagonal(matrix)).sum())
     if bad == shown:
         lines = [f"no finite activations in layer {layer}:", "every unit has NaN or ±inf values (red)"]
@@ -47,8 +48,12 @@ def similarity_caption(symmetry: Sequence[Any] | None, layer: int, matrix: np.nd
         lines = ["a single neuron: nothing to compare"]
     elif distinct is None:
         lines = [f"{units:,} neurons"]
+    elif dead >= units:
+        lines = [f"all {units:,} units are 0 on the whole batch:", "no signal passes this layer"]
     elif distinct == 1:
         lines = [f"1 distinct neuron of {units:,}:", "the layer acts as a single neuron (symmetry not broken)"]
+    elif dead > 1 and units - distinct == dead - 1:
+        lines = [f"{units - dead:,} live neurons, all distinct;", f"{dead:,} dead (0 on the whole batch, counted as one)"]
     elif distinct == units:
         lines = [f"{distinct:,} of {units:,} neurons distinct"]
     else:

@@ -116,6 +116,7 @@ class DistinctBars:
             return
         self.placeholder.hide()
         self._counts = [(int(s.distinct), int(s.units)) for s in symmetry]
+        self._copies = [int(getattr(s, "copies", s.units - s.distinct)) for s in symmetry]
         n = len(self._counts)
         self._labels = [labels[i] if i < len(labels) else str(i) for i in range(n)]
         self._nonfinite = [bool(nonfinite[i]) if i < len(nonfinite) else False for i in range(n)]
@@ -136,8 +137,7 @@ class DistinctBars:
     def _colour(self, layer: int) -> str:
         if self._nonfinite[layer]:
             return hs.BADGE
-        distinct, units = self._counts[layer]
-        return DISTINCT if distinct == units else DUPLICATED
+        return DUPLICATED if self._copies[layer] else DISTINCT  # dead units are alike, not copies
 
     def _label_rows(self, *_: Any) -> None:
         """Row labels (thinned to fit, the first, last and selected layers always) and counts."""

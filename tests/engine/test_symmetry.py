@@ -179,3 +179,15 @@ def test_effective_rank_edges_and_row_sampling():
     assert math.isnan(symmetry.effective_rank(full))
     result = network.simulate(make({"name": "constant", "value": 0.02}, widths=(32, 16), dtype="float64"))
     assert symmetry.layer_effective_ranks(result) == pytest.approx((1.0, 1.0), abs=1e-6)
+
+
+def test_dead_relu_units_are_alike_but_not_copies():
+    from initviz.engine.symmetry import LayerSymmetry, dead_units
+    a = np.random.default_rng(0).normal(size=(64, 10))
+    a[:, [2, 5, 7]] = 0.0  # three dead units
+    assert dead_units(a) == 3
+    s = LayerSymmetry(symmetry.distinct_neurons(a), 10, dead_units(a))
+    assert s.distinct == 8 and s.copies == 0  # the dead units form one group; nothing is copied
+    a[:, 9] = a[:, 0]  # a real copy
+    assert LayerSymmetry(symmetry.distinct_neurons(a), 10, dead_units(a)).copies == 1
+    assert LayerSymmetry(1, 10, 10).copies == 9  # all dead: nothing distinct
