@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
@@ -28,7 +27,7 @@ from initviz.engine import network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
 from initviz.engine.stats import KINDS
-from initviz.errors import ExperimentError
+from initviz.ui.worker_errors import failure_message
 
 
 class _JobSignals(QObject):
@@ -61,12 +60,8 @@ class _Job(QRunnable):
                                   similarity_layer=request.similarity_layer)
         except network.Cancelled:
             frame = None
-        except ExperimentError as err:
-            self.signals.failed.emit(request.generation, str(err))
-            return
         except Exception as err:  # shown to the user; the app goes on
-            detail = traceback.format_exception_only(type(err), err)[-1].strip()
-            self.signals.failed.emit(request.generation, f"simulation failed: {detail}")
+            self.signals.failed.emit(request.generation, failure_message(err, "simulation"))
             return
         self.signals.finished.emit(request.generation, frame)
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QS
 from initviz.engine import datasets
 from initviz.model.document import Document, Event
 from initviz.model.sections import OPTIMIZERS, TrainingSpec
-from initviz.ui.refusal import ERROR_STYLE, apply_edit
+from initviz.ui.refusal import ERROR_STYLE, apply_edit, set_quietly
 
 NO_DATA = "none (histograms only)"
 
@@ -86,10 +86,7 @@ class DataSettingsPanel(QWidget):
             (self.steps, lambda: self.steps.setValue(training.steps or 1)),
             (self.snapshot_every, lambda: self.snapshot_every.setValue(training.snapshot_every)),
         ]
-        for widget, setter in setters:
-            widget.blockSignals(True)
-            setter()
-            widget.blockSignals(False)
+        set_quietly(setters)
         for widget in self.training_rows:
             widget.setEnabled(data is not None)
         self.steps.setEnabled(data is not None and training.steps is not None)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-import traceback
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import lsuv, network
 from initviz.errors import ExperimentError
+from initviz.ui.worker_errors import failure_message
 from initviz.model.experiment import Experiment
 
 MAX_ITER_LIMIT = 1000  # the step log holds up to layers × (max_iter + 1) rows
@@ -68,10 +68,7 @@ class LsuvJob(QRunnable):
             result = lsuv.lsuv(self.experiment, self.tol, self.max_iter, cancel=self._poll)
         except network.Cancelled:
             result = None
-        except ExperimentError as err:
-            self.signals.failed.emit(self.run_id, str(err))
-            return
         except Exception as err:  # shown in the dialog; the app goes on
-            self.signals.failed.emit(self.run_id, traceback.format_exception_only(type(err), err)[-1].strip())
+            self.signals.failed.emit(self.run_id, failure_message(err))
             return
         self.signals.done.emit(self.run_id, result)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -22,6 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import losses, race, training
 from initviz.errors import ExperimentError
+from initviz.ui.worker_errors import failure_message
 
 DEFAULT_SCHEMES = "zeros,normal(std=0.01),normal(std=1),xavier_uniform,kaiming_normal,lecun_normal,orthogonal"
 DEFAULT_TARGET_FRACTION = 0.5  # race.race's default target: half the chance loss
@@ -150,11 +150,7 @@ class RaceJob(QRunnable):
         try:
             outcome = run_race(self.experiment, self.schemes, self.target, self.cancel.is_set,
                                lambda p: self.signals.progress.emit(self.race_id, p), self.snapshot_kinds)
-        except ExperimentError as err:
-            self.signals.failed.emit(self.race_id, str(err))
-            return
         except Exception as err:  # shown to the user; the app goes on
-            detail = traceback.format_exception_only(type(err), err)[-1].strip()
-            self.signals.failed.emit(self.race_id, f"the race failed: {detail}")
+            self.signals.failed.emit(self.race_id, failure_message(err, "the race"))
             return
         self.signals.finished.emit(self.race_id, outcome)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 
 from initviz.errors import ExperimentError
 
@@ -21,3 +21,11 @@ def apply_edit(edit: Callable[[], None], error_label: QLabel, restore: Callable[
         return False
     error_label.clear()
     return True
+
+
+def set_quietly(setters: Sequence[tuple[QWidget, Callable[[], None]]]) -> None:
+    """Show the document's values in editors without their change signals editing it back."""
+    for widget, setter in setters:
+        widget.blockSignals(True)
+        setter()
+        widget.blockSignals(False)

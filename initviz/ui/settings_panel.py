@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from initviz.model.document import Document, Event
 from initviz.model.experiment import DTYPES, INPUT_DISTRIBUTIONS, MAX_SIZE
-from initviz.ui.refusal import ERROR_STYLE, apply_edit
+from initviz.ui.refusal import ERROR_STYLE, apply_edit, set_quietly
 
 SEED_LIMIT = 2**31 - 1  # what a QSpinBox holds; files may carry larger seeds
 
@@ -75,7 +75,4 @@ class SettingsPanel(QWidget):
             (self.distribution, lambda: self.distribution.setCurrentText(exp.input.distribution)),
             (self.dtype, lambda: self.dtype.setCurrentText(exp.dtype)),
         ]
-        for widget, setter in setters:
-            widget.blockSignals(True)
-            setter()
-            widget.blockSignals(False)
+        set_quietly(setters)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import losses, training
-from initviz.errors import ExperimentError
+from initviz.ui.worker_errors import failure_message
 
 ALL = -1  # a job target: every remaining step
 TO_SNAPSHOT = 0  # a job target: up to the next snapshot step
@@ -117,11 +116,8 @@ class TrainingJob(QRunnable):
             if self.run_.trainer is None:
                 self._build()
             self._train()
-        except ExperimentError as err:
-            self.signals.failed.emit(run_id, str(err))
         except Exception as err:  # shown to the user; the app goes on
-            detail = traceback.format_exception_only(type(err), err)[-1].strip()
-            self.signals.failed.emit(run_id, f"training failed: {detail}")
+            self.signals.failed.emit(run_id, failure_message(err, "training"))
         self.signals.ended.emit(run_id, self.job_id)
 
     def _build(self) -> None:
