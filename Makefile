@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean parity screenshot bench
+.PHONY: run test soak venv clean parity screenshot bench
 
 venv: $(STAMP)
 
@@ -19,7 +19,11 @@ run: $(STAMP)
 	$(PY) -m initviz $(ARGS)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not soak" $(PYTEST_ARGS)
+
+# Long sessions (1,000 repaints and recomputes, memory flat): minutes, so not part of `make test`.
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m soak $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

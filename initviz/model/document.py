@@ -125,6 +125,11 @@ class Document(DataEdits):
         if path is not None:
             self.path = path
 
+    def mark_unsaved(self) -> None:
+        """The current experiment is saved nowhere (work recovered after a crash): it stays dirty
+        until saved."""
+        self._saved = None
+
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` after every change; returns the unsubscribe function."""
         self._subscribers.append(callback)

@@ -40,6 +40,7 @@ def run_gui(experiment: Experiment, path: str | None = None) -> int:
     app = application()
     window = MainWindow(experiment, user_settings(), path=path)
     window.show()
+    window.autosave.offer_recovery()  # work left by a crashed or killed session
     code = app.exec()
     window.deleteLater()  # destroyed before interpreter exit (see render)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

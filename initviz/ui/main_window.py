@@ -8,7 +8,9 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSc
 
 import initviz
 from initviz.model.document import Document
+from initviz.model.autosave import AutosaveStore
 from initviz.model.experiment import Experiment
+from initviz.ui.autosave import AutosaveController, autosave_folder
 from initviz.ui.compute import ComputeController
 from initviz.ui.data_settings import DataSettingsPanel
 from initviz.ui.diagnose_panel import build_diagnose_panel
@@ -54,6 +56,7 @@ class MainWindow(QMainWindow):
         self.trainer = TrainingController(self.document, parent=self)
         self.training = TrainingPanel(self.document, self.trainer)
         self.files = FileController(self.document, settings, self)
+        self.autosave = AutosaveController(self.document, AutosaveStore(autosave_folder(settings)), self)
         self.exports = ExportController(self.histograms, settings, self)
         self.view_options = ViewOptions(self.histograms, settings, self)
         self.compute_label = QLabel()
@@ -87,8 +90,9 @@ class MainWindow(QMainWindow):
         self.layers.selection_changed.connect(lambda rows: self.diagnose.select_layer(min(rows) if rows else None))
         self.live.status.connect(self.compute_label.setText)
         self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))
-        for source in (self.files.message, self.exports.message, self.diagnose.views["Advisor"].fix_applied,
-                       self.race.applied,
+        self.files.message.connect(lambda text: self.autosave.schedule())  # saved: no autosave needed
+        for source in (self.files.message, self.exports.message, self.autosave.message,
+                       self.diagnose.views["Advisor"].fix_applied, self.race.applied,
                        self.diagnose.views["Phase diagram"].edited):
             source.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.files.message.connect(self._update_title)
@@ -202,6 +206,7 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
+        self.autosave.finish()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.compute.shutdown()
