@@ -23,7 +23,7 @@ test: $(STAMP)
 
 # Long sessions (1,000 repaints and recomputes, memory flat): minutes, so not part of `make test`.
 soak: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m soak $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m soak -o faulthandler_timeout=1800 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
