@@ -19,11 +19,13 @@ from typing import Any, Sequence
 import numpy as np
 
 import initviz
+from initviz.api import stats_document, theory_entry  # noqa: F401  (one JSON for `stats --json` and the API)
 from initviz.engine import network, stats, theory
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, tune_allocator
 from initviz.errors import ExperimentError
 from initviz.model import Experiment, default_experiment, load_experiment
 from initviz.model.files import atomic_write_bytes
+from initviz.presets import load_preset, read_index
 
 EXIT_USAGE = 2
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
@@ -39,7 +41,16 @@ def parse_size(text: str) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> Experiment:
-    return default_experiment() if args.experiment is None else load_experiment(args.experiment)
+    """EXP.json, or ``--preset NAME`` (never both), or the built-in default."""
+    preset = getattr(args, "preset", None)
+    if preset is None:
+        return default_experiment() if args.experiment is None else load_experiment(args.experiment)
+    if args.experiment is not None:
+        raise ExperimentError("--preset", f"give an experiment file ({args.experiment}) or --preset {preset}, not both")
+    try:
+        return load_preset(preset).experiment
+    except ExperimentError as err:
+        raise ExperimentError("--preset", err.reason) from None
 
 
 def _describe(component_json: Any) -> str:
@@ -47,37 +58,6 @@ def _describe(component_json: Any) -> str:
         return component_json
     params = ",".join(f"{k}={v}" for k, v in component_json.items() if k != "name")
     return f"{component_json['name']}({params})"
-
-
-def _finite_or_none(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def theory_entry(layer: theory.LayerTheory) -> dict[str, Any]:
-    """One layer's mean-field prediction as JSON (inf and NaN as null)."""
-    return {k: _finite_or_none(v) for k, v in dataclasses.asdict(layer).items() if k != "index"}
-
-
-def stats_document(experiment: Experiment, result: network.SimulationResult,
-                   predictions: list[theory.LayerTheory] | None = None) -> dict[str, Any]:
-    """The JSON document of ``initviz stats --json``; with ``predictions`` (``--theory``) each
-    layer also carries ``"theory"``: its mean-field prediction (:func:`theory.predict`)."""
-    layers = []
-    for i, (spec, summaries) in enumerate(zip(experiment.layers, stats.result_summaries(result))):
-        fan_in, fan_out = experiment.fans(i)
-        entry: dict[str, Any] = {
-            "index": i, "units": spec.units, "activation": spec.activation.to_json(), "init": spec.init.to_json(),
-            "bias": spec.bias.to_json(), "fan_in": fan_in, "fan_out": fan_out,
-        }
-        for kind, summary in summaries.items():
-            entry[kind] = {k: _finite_or_none(v) for k, v in summary.stats.items()}
-        if predictions is not None:
-            entry["theory"] = theory_entry(predictions[i])
-        layers.append(entry)
-    return {"name": experiment.name, "dtype": experiment.dtype, "seed": experiment.seed,
-            "loss": _finite_or_none(float(result.loss)), "layers": layers}
 
 
 def _num(value: Any) -> str:
@@ -162,20 +142,35 @@ def parse_pixels(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+RENDER_VIEWS = ("histograms", "depth", "phase", "symmetry", "jacobian", "training", "race", "window")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from initviz.ui.app import render  # Qt only for the verbs that draw
-    if not args.output.lower().endswith(".png"):
-        raise ExperimentError("--output", f"got {args.output!r}; render writes PNG files: end the name in .png")
+    if not args.output.lower().endswith((".png", ".svg")):
+        raise ExperimentError("--output", f"got {args.output!r}; render writes PNG or SVG files: end the name in "
+                                          ".png or .svg")
     experiment = _experiment(args)
     network.check_memory(experiment, args.memory_budget)
-    render(experiment, args.output, args.size, args.view)
-    print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {args.view})")
+    start = time.perf_counter()
+    render(experiment, args.output, args.size, args.view, args.theme, args.steps)
+    print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {args.view}, {time.perf_counter() - start:.1f} s)")
     return 0
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
     from initviz.ui.app import run_gui
-    return run_gui(_experiment(args), args.experiment)
+    return run_gui(_experiment(args), args.experiment, preset=args.preset)
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    index = read_index()
+    if args.json:
+        print(json.dumps(index, indent=2, ensure_ascii=False))
+    else:
+        width = max(len(entry["name"]) for entry in index)
+        print("\n".join(f"{entry['name']:<{width}}  {entry['title']}" for entry in index))
+    return 0
 
 
 class ProgressBar:
@@ -183,8 +178,9 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, stream: Any = None):
+    def __init__(self, stream: Any = None, unit: str = "steps"):
         self.stream = stream or sys.stderr
+        self.unit = unit
         self.last = 0.0
         self.drawn = False
 
@@ -194,7 +190,7 @@ class ProgressBar:
             return
         self.last = now
         filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} steps")
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} {self.unit}")
         self.stream.flush()
         self.drawn = True
 
@@ -306,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("experiment", nargs="?", metavar="EXP.json", help="experiment file (default: built-in)")
+        p.add_argument("--preset", metavar="NAME", help="a shipped preset instead of EXP.json (initviz presets lists them)")
         p.add_argument("--memory-budget", type=parse_size, default=DEFAULT_BUDGET_BYTES, metavar="SIZE",
                        help="refuse simulations needing more than this (default 2GiB)")
         return p
@@ -319,10 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("dump", "Simulate and write every tensor to an .npz file for a notebook.")
     p.add_argument("-o", "--output", required=True, metavar="RUN.npz", help="where to write")
     p.set_defaults(func=cmd_dump)
-    p = add("render", "Draw the histogram view (or the whole window) to a PNG, with no display.")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="where to write")
-    p.add_argument("--size", type=parse_pixels, default=(1600, 900), metavar="WxH", help="pixels (default 1600x900)")
-    p.add_argument("--view", choices=("histograms", "window"), default="histograms", help="what to draw")
+    p = add("render", "Draw a view (histograms, a Diagnose tab, training, race, or the whole window) to a PNG or "
+                      "SVG file, with no display.")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="where to write (.png or .svg)")
+    p.add_argument("--size", type=parse_pixels, default=(1600, 900), metavar="WxH",
+                   help="pixels, whatever the screen's scale (default 1600x900)")
+    p.add_argument("--view", choices=RENDER_VIEWS, default="histograms",
+                   help="what to draw; training and race train the network first (needs a \"data\" section)")
+    p.add_argument("--theme", choices=("system", "projector", "dark"), default="system",
+                   help="colours: system (default), projector (light, high contrast) or dark")
+    p.add_argument("--steps", type=_positive_int, metavar="N",
+                   help="training and race views: train N steps (default: the file's, at most 300)")
     p.set_defaults(func=cmd_render)
     p = add("train", "Train the network on the experiment's data set and print losses, accuracies and "
                      "per-layer statistics (needs a \"data\" section; without \"training\": SGD, learning rate "
@@ -338,16 +342,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
     p = add("gui", "Open the desktop app (the default when no command is given).")
     p.set_defaults(func=cmd_gui)
+    p = sub.add_parser("presets", help="List the shipped presets (open one with --preset NAME).",
+                       description="List the shipped presets: name and title, in teaching order.")
+    p.add_argument("--json", action="store_true", help="print the whole index: name, title, explanation, look_at")
+    p.set_defaults(func=cmd_presets)
+    from initviz import cli_sweep  # here, not at the top: cli_sweep imports this module
+    cli_sweep.add_parsers(sub)
+    from initviz import cli_reproduce
+    cli_reproduce.add_parser(sub)
     return parser
 
 
-COMMANDS = ("stats", "dump", "render", "train", "gui")
+COMMANDS = ("stats", "dump", "render", "train", "gui", "sweep", "report", "presets", "reproduce")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        argv = ["gui", *argv]  # `initviz` and `initviz EXP.json` open the app
+    first = argv[0] if argv else ""
+    if not argv or (first not in COMMANDS and (not first.startswith("-") or first.split("=")[0] == "--preset")):
+        argv = ["gui", *argv]  # `initviz`, `initviz EXP.json` and `initviz --preset NAME` open the app
     args = build_parser().parse_args(argv)
     tune_allocator()
     try:

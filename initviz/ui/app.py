@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
-from initviz.engine.frame import compute_frame
 from initviz.model.experiment import Experiment
-from initviz.ui import export
-from initviz.ui.histograms import HistogramPanel
-from initviz.ui.layer_model import layer_label
+from initviz.presets import load_preset
 from initviz.ui.main_window import MainWindow
-from initviz.ui.histogram_style import DEFAULT_KINDS
 
 
 def user_settings() -> QSettings:
@@ -35,10 +30,13 @@ def application() -> QApplication:
     return app
 
 
-def run_gui(experiment: Experiment, path: str | None = None) -> int:
-    """Show the main window on ``experiment`` and run the event loop."""
+def run_gui(experiment: Experiment, path: str | None = None, preset: str | None = None) -> int:
+    """Show the main window on ``experiment`` and run the event loop; ``preset``: the name of the
+    preset ``experiment`` came from (``initviz --preset NAME``), whose explanation the window shows."""
     app = application()
     window = MainWindow(experiment, user_settings(), path=path)
+    if preset is not None:
+        window.presets.show_banner(load_preset(preset))
     window.show()
     window.autosave.offer_recovery()  # work left by a crashed or killed session
     code = app.exec()
@@ -47,33 +45,8 @@ def run_gui(experiment: Experiment, path: str | None = None) -> int:
     return code
 
 
-def render(experiment: Experiment, path: str, size: tuple[int, int], view: str = "histograms") -> None:
-    """Draw the histogram view (or the whole window) of ``experiment`` to a PNG, headless."""
-    application()
-    if view == "histograms":
-        frame = compute_frame(experiment, kinds=DEFAULT_KINDS)
-        panel = HistogramPanel()
-        try:
-            panel.set_kinds(DEFAULT_KINDS)
-            panel.resize(*size)
-            panel.show_frame(frame, [layer_label(i, layer) for i, layer in enumerate(experiment.layers)])
-            export.grab_png(panel, path, size)
-        finally:
-            panel.close()
-            panel.deleteLater()
-        return
-    with tempfile.TemporaryDirectory() as folder:  # never touch the user's preferences
-        window = MainWindow(experiment, QSettings(os.path.join(folder, "render.ini"), QSettings.Format.IniFormat))
-        try:
-            window.resize(*size)
-            window.fit_docks()
-            kinds, extras, layer = window.live.needs()
-            window.live.show(compute_frame(experiment, kinds=kinds, extras=extras, similarity_layer=layer))
-            export.grab_png(window, path, size)
-        finally:
-            window.compute.shutdown()
-            window.close()
-            window.deleteLater()
-            # Destroy it now, while Python still holds its views: left to interpreter exit, the
-            # teardown order of pyqtgraph items and Qt widgets can crash (FACTS.md).
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+def render(experiment: Experiment, path: str, size: tuple[int, int], view: str = "histograms", theme: str = "system",
+           steps: int | None = None) -> None:
+    """Draw one view of ``experiment`` (``headless.VIEWS``) to a PNG or SVG file, headless."""
+    from initviz.ui.headless import render_view
+    render_view(experiment, path, size, view, theme, steps)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QS
 from initviz.engine import datasets
 from initviz.model.document import Document, Event
 from initviz.model.sections import OPTIMIZERS, TrainingSpec
+from initviz.ui.concepts import tip
 from initviz.ui.refusal import ERROR_STYLE, apply_edit, set_quietly
 
 NO_DATA = "none (histograms only)"
@@ -27,12 +28,12 @@ class DataSettingsPanel(QWidget):
         form = QFormLayout(self)
         self.data = QComboBox()
         self.data.addItems([NO_DATA, *datasets.names()])
-        self.data.setToolTip("The problem the net is trained on; the input and output widths follow it")
+        self.data.setToolTip(tip("data"))
         self.data.currentTextChanged.connect(self._set_data)
         self.n = QSpinBox(minimum=0, maximum=1_000_000, keyboardTracking=False, specialValueText="default")
-        self.n.setToolTip("Examples drawn (train + test); 'default' uses the data set's own size")
+        self.n.setToolTip(tip("examples"))
         self.n.valueChanged.connect(lambda v: self._set("data.n", v or None))
-        self.test_fraction = _fraction("Share of the examples held out to measure generalisation")
+        self.test_fraction = _fraction(tip("test_fraction"))
         self.test_fraction.valueChanged.connect(lambda v: self._set("data.test_fraction", v))
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(OPTIMIZERS))
@@ -45,8 +46,11 @@ class DataSettingsPanel(QWidget):
         self.steps = QSpinBox(minimum=1, maximum=10_000_000, keyboardTracking=False)
         self.steps.valueChanged.connect(lambda v: self._set("training.steps", v))
         self.snapshot_every = QSpinBox(minimum=1, maximum=1_000_000, keyboardTracking=False)
-        self.snapshot_every.setToolTip("Steps between the histogram snapshots you can scrub through")
+        self.snapshot_every.setToolTip(tip("snapshot_every"))
         self.snapshot_every.valueChanged.connect(lambda v: self._set("training.snapshot_every", v))
+        for widget, key in ((self.optimizer, "optimizer"), (self.learning_rate, "learning_rate"),
+                            (self.batch_size, "batch_size"), (self.steps, "steps")):
+            widget.setToolTip(tip(key))
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet(ERROR_STYLE)
         self.training_rows = (self.n, self.test_fraction, self.optimizer, self.learning_rate, self.batch_size,

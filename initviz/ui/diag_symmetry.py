@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QBoxLayout, QComboBox, QGraphicsWidget, QHBoxLayo
 
 from initviz.ui import diag_plot as dp
 from initviz.ui import histogram_style as hs
+from initviz.ui.concepts import tip
 from initviz.ui.diag_symmetry_parts import DISTINCT, DUPLICATED, DistinctBars, SimilarityMap
 from initviz.ui.histogram_widgets import TextBlock
 
@@ -120,6 +121,7 @@ class SymmetryView(QWidget):
         self._right.ci.layout.setRowStretchFactor(1, 1)
         self._combo = QComboBox()
         self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._combo.setToolTip(tip("symmetry_layer"))
         self._combo.activated.connect(self._request)  # user choices only: set_layer stays silent
         header = QHBoxLayout()
         header.setContentsMargins(8, 4, 8, 0)

@@ -1,8 +1,7 @@
-"""Export the histogram view (PNG at a chosen size, SVG) and its data (CSV, NPZ).
+"""Screenshots of a widget at exact pixels (PNG) and the histograms' data (CSV, NPZ); figures of
+every view, SVG included, are :mod:`initviz.ui.figures`.
 
-SVG goes through QSvgGenerator + ``widget.render`` because pyqtgraph's SVGExporter fails
-with Qt 6.12 (FACTS.md); pyqtgraph's CSV exporter writes ragged rows for step data, so
-the histogram table is written here.
+pyqtgraph's CSV exporter writes ragged rows for step data, so the histogram table is written here.
 """
 
 from __future__ import annotations
@@ -12,22 +11,22 @@ import io
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QRect
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 from initviz.model.files import atomic_write_bytes
+from initviz.ui.figures import Figure, to_image
 
 CSV_FIELDS = ("layer", "kind", "left", "right", "count")
 
 
 def grab_png(widget: QWidget, path: str, size: tuple[int, int] | None = None) -> None:
-    """Save a screenshot of ``widget``, first resized to ``size`` (width, height) if given."""
+    """Save ``widget`` drawn at ``size`` (width, height; default its own) as a PNG of exactly that
+    many pixels, whatever the screen's devicePixelRatio (``widget.grab()`` would multiply it)."""
     if size is not None:
         widget.resize(*size)
-    image = widget.grab().toImage()
-    _save_image(image, path)
+    _save_image(to_image(Figure("initviz", widget), size or (widget.width(), widget.height())), path)
 
 
 def _save_image(image: QImage, path: str) -> None:
@@ -36,24 +35,6 @@ def _save_image(image: QImage, path: str) -> None:
     if not image.save(buffer, "PNG"):
         raise OSError(f"could not encode {path} as PNG")
     atomic_write_bytes(path, bytes(buffer.data()))
-
-
-def render_svg(widget: QWidget, path: str, title: str = "initviz") -> None:
-    """Render ``widget`` to an SVG file (resolution = the widget's DPI, so axes line up)."""
-    qbuf = QBuffer()
-    qbuf.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(qbuf)
-    generator.setSize(widget.size())
-    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-    generator.setResolution(widget.logicalDpiX())
-    generator.setTitle(title)
-    painter = QPainter(generator)
-    try:
-        widget.render(painter)
-    finally:
-        painter.end()
-    atomic_write_bytes(path, bytes(qbuf.data()))
 
 
 def write_csv(rows: list[dict[str, Any]], path: str) -> None:

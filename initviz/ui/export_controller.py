@@ -1,4 +1,4 @@
-"""The Export menu: histogram view as PNG (chosen size) or SVG, data as CSV or NPZ."""
+"""The histograms' data export: CSV or NPZ (figures of every view: :mod:`initviz.ui.figure_export`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from initviz.errors import ExperimentError
 from initviz.ui import export
@@ -26,24 +26,8 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def render_panel_copy(panel: HistogramPanel, size: tuple[int, int], path: str) -> None:
-    """Draw the panel's frame in a fresh offscreen panel of ``size`` and save it as PNG,
-    leaving the window's own layout untouched."""
-    copy = HistogramPanel()
-    try:
-        copy.set_kinds(panel.kinds())
-        copy.set_shared_range(panel.shared_range())
-        copy.set_log_counts(panel.log_counts())
-        copy.set_mode(panel.mode())
-        copy.resize(*size)
-        copy.show_frame(panel.frame(), panel.labels())
-        export.grab_png(copy, path, size)
-    finally:
-        copy.deleteLater()
-
-
 class ExportController(QObject):
-    """Asks where and how big, then writes; errors are shown, never raised."""
+    """Asks where, then writes; errors are shown, never raised."""
 
     message = Signal(str)
 
@@ -57,12 +41,6 @@ class ExportController(QObject):
         if path and not path.lower().endswith("." + suffix):
             path += "." + suffix
         return path or None
-
-    def ask_size(self) -> str | None:
-        previous = self.settings.value("export/size", DEFAULT_SIZE)
-        text, ok = QInputDialog.getText(self.parent_widget, "PNG size", "Width x height in pixels:",
-                                        text=previous if isinstance(previous, str) else DEFAULT_SIZE)
-        return text if ok else None
 
     def _run(self, title: str, suffix: str, write: Callable[[str], None]) -> bool:
         if self.panel.frame() is None:
@@ -78,21 +56,6 @@ class ExportController(QObject):
             return False
         self.message.emit(f"Exported {path}")
         return True
-
-    def export_png(self) -> bool:
-        text = self.ask_size()
-        if text is None:
-            return False
-        try:
-            size = parse_size(text)
-        except ExperimentError as err:
-            QMessageBox.warning(self.parent_widget, "Export failed", str(err))
-            return False
-        self.settings.setValue("export/size", f"{size[0]}x{size[1]}")
-        return self._run("Export histograms as PNG", "png", lambda p: render_panel_copy(self.panel, size, p))
-
-    def export_svg(self) -> bool:
-        return self._run("Export histograms as SVG", "svg", lambda p: export.render_svg(self.panel.graphics_widget(), p))
 
     def export_csv(self) -> bool:
         return self._run("Export histogram data as CSV", "csv", lambda p: export.write_csv(self.panel.histogram_table(), p))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QSpinBo
 from initviz.engine import activations, initializers
 from initviz.model.document import Document, Event
 from initviz.model.experiment import MAX_SIZE, Component
+from initviz.ui.concepts import param_tip, tip
 from initviz.ui.param_editors import ParamEditor
 from initviz.ui.refusal import ERROR_STYLE, apply_edit
 
@@ -71,10 +72,11 @@ class ComponentEditor(QGroupBox):
         self.combo.blockSignals(True)
         self.combo.setCurrentText(component.name)
         self.combo.blockSignals(False)
-        self.combo.setToolTip("Selected layers differ; a choice here sets all of them" if mixed else "")
+        self.combo.setToolTip(tip(self.field) + ("\n(Selected layers differ; a choice here sets all of them.)"
+                                                 if mixed else ""))
         params, description, formula = entry_for(self.field, component.name)
         if component.name != self._shown_name:
-            self._rebuild(params)
+            self._rebuild(params, component.name)
             self._shown_name = component.name
         self.formula.setText(f"{description}\n{formula}" + ("\n(selected layers differ)" if mixed else ""))
         resolved = self._resolved(component)
@@ -86,12 +88,12 @@ class ComponentEditor(QGroupBox):
             return activations.resolve(component.name, component.kwargs)[1]
         return initializers.resolve(component.name, component.kwargs, for_bias=self.field == "bias")[1]
 
-    def _rebuild(self, params: Sequence) -> None:
+    def _rebuild(self, params: Sequence, owner: str) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
         for param in params:
-            editor = ParamEditor(param)
+            editor = ParamEditor(param, concept=param_tip(self.field, owner, param.name))
             editor.changed.connect(self._param_changed)
             self.editors[param.name] = editor
             self.form.addRow(param.name, editor)
@@ -121,7 +123,7 @@ class Inspector(QWidget):
         layout.addWidget(self.title)
         units_row = QFormLayout()
         self.units = QSpinBox(keyboardTracking=False, minimum=1, maximum=min(MAX_SIZE, 2**31 - 1))
-        self.units.setToolTip("Width of the layer: its fan_out, and the fan_in of the next layer")
+        self.units.setToolTip(tip("units"))
         self.units.valueChanged.connect(lambda v: self._apply(lambda: document.set_layer_field(self._indices, "units", v)))
         units_row.addRow("units", self.units)
         layout.addLayout(units_row)

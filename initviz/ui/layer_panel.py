@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from initviz.errors import ExperimentError
 from initviz.model.document import Document, Event
 from initviz.model.experiment import Component
+from initviz.ui.concepts import tip
 from initviz.ui.inspector import choices_for
 from initviz.ui.layer_model import LayerTableModel
 
@@ -70,19 +71,19 @@ class LayerPanel(QWidget):
 
     def _make_actions(self) -> dict[str, QAction]:
         specs = {
-            "add": ("Add layer", "Ctrl+L", "Append a copy of the last layer", self.add_layer),
-            "insert": ("Insert layer", "Ins", "Insert a copy of the selected layer above it", self.insert_layer),
-            "duplicate": ("Duplicate", "Ctrl+D", "Duplicate the selected layers", self.duplicate),
-            "delete": ("Delete", QKeySequence.StandardKey.Delete, "Delete the selected layers", self.delete),
-            "up": ("Move up", "Ctrl+Shift+Up", "Move the selected layers up", self.move_up),
-            "down": ("Move down", "Ctrl+Shift+Down", "Move the selected layers down", self.move_down),
+            "add": ("Add layer", "Ctrl+L", tip("add_layer"), self.add_layer),
+            "insert": ("Insert layer", "Ins", tip("insert_layer"), self.insert_layer),
+            "duplicate": ("Duplicate", "Ctrl+D", tip("duplicate"), self.duplicate),
+            "delete": ("Delete", QKeySequence.StandardKey.Delete, tip("delete"), self.delete),
+            "up": ("Move up", "Ctrl+Shift+Up", tip("move_up"), self.move_up),
+            "down": ("Move down", "Ctrl+Shift+Down", tip("move_down"), self.move_down),
         }
         actions = {}
-        for name, (text, shortcut, tip, slot) in specs.items():
+        for name, (text, shortcut, tooltip, slot) in specs.items():
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
+            action.setToolTip(f"{tooltip} ({QKeySequence(shortcut).toString()})")
             action.triggered.connect(slot)
             actions[name] = action
         return actions
@@ -91,7 +92,7 @@ class LayerPanel(QWidget):
         combo = QComboBox()
         combo.addItem(ALL_LAYERS_PROMPT[field])
         combo.addItems(choices_for(field))
-        combo.setToolTip(f"Set the {field} of every layer at once (one undo step)")
+        combo.setToolTip(tip(f"all_{field}"))
 
         def chosen(i: int) -> None:
             if i > 0:

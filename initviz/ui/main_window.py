@@ -15,16 +15,22 @@ from initviz.ui.compute import ComputeController
 from initviz.ui.data_settings import DataSettingsPanel
 from initviz.ui.diagnose_panel import build_diagnose_panel
 from initviz.ui.export_controller import ExportController
+from initviz.ui.figure_export import FigureExports
 from initviz.ui.file_controller import FileController
 from initviz.ui.histograms import HistogramPanel
 from initviz.ui.inspector import Inspector
 from initviz.ui.layer_panel import LayerPanel
+from initviz.ui.lesson_panel import LessonPanel, fill_lesson_menu
+from initviz.ui.lesson_pointer import PanelPointer
 from initviz.ui.live import LiveView
+from initviz.ui.presentation import PresentationMode
+from initviz.ui.presets_menu import PresetsMenu
 from initviz.ui.race_view import RaceView
 from initviz.ui.training_controller import TrainingController
 from initviz.ui.training_panel import TrainingPanel
 from initviz.ui.lsuv_dialog import LsuvDialog
 from initviz.ui.settings_panel import SettingsPanel
+from initviz.ui.themes import ThemeController
 from initviz.ui.view_options import ViewOptions
 
 
@@ -56,6 +62,7 @@ class MainWindow(QMainWindow):
         self.trainer = TrainingController(self.document, parent=self)
         self.training = TrainingPanel(self.document, self.trainer)
         self.files = FileController(self.document, settings, self)
+        self.presets = PresetsMenu(self.files, self)
         self.autosave = AutosaveController(self.document, AutosaveStore(autosave_folder(settings)), self)
         self.exports = ExportController(self.histograms, settings, self)
         self.view_options = ViewOptions(self.histograms, settings, self)
@@ -64,7 +71,7 @@ class MainWindow(QMainWindow):
 
         self.stale_banner = QLabel(wordWrap=True, visible=False)
         self.stale_banner.setStyleSheet("background: #fff3cd; color: #7a4f01; padding: 6px; font-weight: bold;")
-        self.setCentralWidget(_stacked(self.stale_banner, self.histograms))
+        self.setCentralWidget(_stacked(self.presets.banner, self.stale_banner, self.histograms))
         layers_dock = self._dock("Layers", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
         experiment_dock = self._dock("Experiment", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         data_dock = self._dock("Data and training", _scrolling(self.data_settings), Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -78,8 +85,23 @@ class MainWindow(QMainWindow):
         right[1].raise_()
         self._side_docks = (layers_dock, right[0])
         self.resizeDocks(right, [330, 600], Qt.Orientation.Vertical)
+        self.lesson_pointer = PanelPointer(self, self.histograms, self.diagnose)
+        self.lesson = LessonPanel(self.document, self.lesson_pointer.point,
+                                  {"training": self.trainer.start, "race": self.race.run})
+        self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.lesson_dock.hide()  # Lesson ▸ Lesson panel; under the histograms, between the side columns
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.statusBar().addPermanentWidget(self.compute_label)
+        self.themes = ThemeController(self, settings)
+        self.figures = FigureExports(self, settings)
+        self.presentation = PresentationMode(self, self.themes, self.document, self.trainer, self.lesson,
+                                             self.lesson_dock, self.lesson_pointer.dock)
         self._build_menus()
+        self.figures.add_copy_actions({"histograms": self.histograms, "training": self.training.canvas,
+                                       "race": self.race.plot, **{view: self.diagnose.views[tab] for view, tab in
+                                                                  (("depth", "Depth profile"), ("phase", "Phase diagram"),
+                                                                   ("symmetry", "Symmetry"), ("jacobian", "Jacobian"))}})
 
         self.layers.selection_changed.connect(self.inspector.set_selection)
         self.layers.error.connect(lambda text: self.statusBar().showMessage(f"Refused — {text}", 8000))
@@ -91,7 +113,7 @@ class MainWindow(QMainWindow):
         self.live.status.connect(self.compute_label.setText)
         self.live.stale.connect(lambda text: (self.stale_banner.setText(text), self.stale_banner.setVisible(bool(text))))
         self.files.message.connect(lambda text: self.autosave.schedule())  # saved: no autosave needed
-        for source in (self.files.message, self.exports.message, self.autosave.message,
+        for source in (self.files.message, self.exports.message, self.figures.message, self.autosave.message,
                        self.diagnose.views["Advisor"].fix_applied, self.race.applied,
                        self.diagnose.views["Phase diagram"].edited):
             source.connect(lambda text: self.statusBar().showMessage(text, 5000))
@@ -124,11 +146,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(_action(self, "&New", self.files.new, QKeySequence.StandardKey.New))
         file_menu.addAction(_action(self, "&Open…", lambda: self.files.open(), QKeySequence.StandardKey.Open))
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.presets.fill(file_menu.addMenu("&Presets"))
         file_menu.addAction(_action(self, "&Save", self.files.save, QKeySequence.StandardKey.Save))
         file_menu.addAction(_action(self, "Save &As…", self.files.save_as, "Ctrl+Shift+S"))
         export_menu = file_menu.addMenu("&Export")
-        export_menu.addAction(_action(self, "Histograms as PNG…", self.exports.export_png, "Ctrl+E"))
-        export_menu.addAction(_action(self, "Histograms as SVG…", self.exports.export_svg))
+        self.figures.fill_menu(export_menu)  # a submenu per view (PNG, SVG, clipboard), the reproduce script
+        export_menu.addSeparator()
         export_menu.addAction(_action(self, "Histogram data as CSV…", self.exports.export_csv))
         export_menu.addAction(_action(self, "Histogram data as NPZ…", self.exports.export_npz))
         file_menu.addSeparator()
@@ -151,10 +174,14 @@ class MainWindow(QMainWindow):
         train_menu = bar.addMenu("&Train")
         train_menu.addActions(list(self.training.actions_by_name.values()))
 
+        fill_lesson_menu(bar.addMenu("&Lesson"), self.lesson, self.lesson_dock)
+
         view_menu = bar.addMenu("&View")
         self.view_options.fill_menu(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(_action(self, "Full screen", self._toggle_full_screen, "F11"))
+        view_menu.addAction(self.presentation.action)
+        self.themes.fill_menu(view_menu.addMenu("Theme"))
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(_action(self, "About initviz", self._about))
 
@@ -207,6 +234,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave.finish()
+        self.presentation.leave()  # remember the working layout, not the lecture screen
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.compute.shutdown()

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox, QWidget
 
 from initviz.engine.params import Param
+from initviz.ui.concepts import tip
 
 SLIDER_STEPS = 400
 # name -> (low, high, logarithmic)
@@ -30,22 +31,25 @@ class ParamEditor(QWidget):
 
     changed = Signal(str, object, object)  # name, value, merge_key
 
-    def __init__(self, param: Param, parent: QWidget | None = None):
+    def __init__(self, param: Param, concept: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.param = param
         self._drag_key: _DragKey | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.setToolTip(param.doc + "\nAllowed: " + param.allowed())
+        text = (f"{concept}\n" if concept else "") + f"{param.name}: {param.doc}. Allowed: {param.allowed()}"
+        self.setToolTip(text)
         self.combo = self.spin = self.slider = self.auto = None
         if param.kind == "choice":
             self.combo = QComboBox()
             self.combo.addItems(list(param.choices))
+            self.combo.setToolTip(text)
             self.combo.currentTextChanged.connect(lambda text: self.changed.emit(param.name, text, None))
             row.addWidget(self.combo, 1)
             return
         self.spin = QSpinBox() if param.kind == "int" else QDoubleSpinBox()
         self.spin.setKeyboardTracking(False)
+        self.spin.setToolTip(text)
         if param.kind == "float":
             self.spin.setDecimals(6 if param.name == "std" else 3)
             self.spin.setSingleStep(0.01 if param.name in ("gain", "std", "sparsity") else 0.1)
@@ -57,13 +61,14 @@ class ParamEditor(QWidget):
         if param.name in SLIDER_SPANS:
             self.slider = QSlider(Qt.Orientation.Horizontal)
             self.slider.setRange(0, SLIDER_STEPS)
+            self.slider.setToolTip(text)
             self.slider.sliderPressed.connect(self._start_drag)
             self.slider.sliderReleased.connect(self._end_drag)
             self.slider.valueChanged.connect(self._slider_moved)
             row.addWidget(self.slider, 2)
         if "auto" in param.choices:
             self.auto = QCheckBox("auto")
-            self.auto.setToolTip("Use the gain of the layer's own activation (torch calculate_gain)")
+            self.auto.setToolTip(tip("gain_auto"))
             self.auto.toggled.connect(self._auto_toggled)
             row.addWidget(self.auto)
 

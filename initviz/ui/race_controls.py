@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from initviz.errors import ExperimentError
 from initviz.model.experiment import Experiment, TrainingSpec
 from initviz.ui import histogram_style as hs
+from initviz.ui.concepts import tip
 from initviz.ui.race_schemes import BODY_CSS, BODY_PT, INVALID_FIELD, SchemeList
 from initviz.ui.race_worker import DEFAULT_TARGET_FRACTION, parse_target
 from initviz.ui.refusal import ERROR_STYLE
@@ -57,6 +58,9 @@ class RaceControls(QScrollArea):
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        for button, key in ((self.run_button, "race_run"), (self.cancel_button, "race_cancel"),
+                            (self.schemes.add_button, "race_add")):
+            button.setToolTip(tip(key))
         self.progress = QProgressBar(visible=False, maximum=1000, textVisible=False)
         self.status = QLabel("Not run yet.", wordWrap=True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

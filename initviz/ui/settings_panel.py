@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from initviz.model.document import Document, Event
 from initviz.model.experiment import DTYPES, INPUT_DISTRIBUTIONS, MAX_SIZE
+from initviz.ui.concepts import tip
 from initviz.ui.refusal import ERROR_STYLE, apply_edit, set_quietly
 
 SEED_LIMIT = 2**31 - 1  # what a QSpinBox holds; files may carry larger seeds
@@ -22,29 +23,30 @@ class SettingsPanel(QWidget):
         self._document = document
         form = QFormLayout(self)
         self.name = QLineEdit()
+        self.name.setToolTip(tip("name"))
         self.name.editingFinished.connect(lambda: self._set("name", self.name.text()))
         self.seed = QSpinBox(minimum=0, maximum=SEED_LIMIT, keyboardTracking=False)
-        self.seed.setToolTip("Every random draw (input, targets, each layer's weights) derives from this seed")
+        self.seed.setToolTip(tip("seed"))
         self.seed.valueChanged.connect(lambda v: self._set("seed", v))
         self.reseed = QPushButton("Reseed")
-        self.reseed.setToolTip("Draw a new random seed: new weights, same schemes")
+        self.reseed.setToolTip(tip("reseed"))
         self.reseed.clicked.connect(lambda: self._set("seed", secrets.randbelow(SEED_LIMIT)))
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.reseed)
         self.features = QSpinBox(minimum=1, maximum=MAX_SIZE, keyboardTracking=False)
-        self.features.setToolTip("Input width: the fan_in of layer 0")
+        self.features.setToolTip(tip("features"))
         self.features.valueChanged.connect(lambda v: self._set("input.features", v))
         self.batch = QSpinBox(minimum=1, maximum=MAX_SIZE, keyboardTracking=False)
-        self.batch.setToolTip("Rows in the input batch; statistics are taken over batch × units values")
+        self.batch.setToolTip(tip("batch"))
         self.batch.valueChanged.connect(lambda v: self._set("input.batch", v))
         self.distribution = QComboBox()
         self.distribution.addItems(list(INPUT_DISTRIBUTIONS))
-        self.distribution.setToolTip("normal: N(0, 1); uniform: U(±√3), also unit variance")
+        self.distribution.setToolTip(tip("input_distribution"))
         self.distribution.currentTextChanged.connect(lambda v: self._set("input.distribution", v))
         self.dtype = QComboBox()
         self.dtype.addItems(list(DTYPES))
-        self.dtype.setToolTip("Floating-point precision of every tensor")
+        self.dtype.setToolTip(tip("dtype"))
         self.dtype.currentTextChanged.connect(lambda v: self._set("dtype", v))
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet(ERROR_STYLE)

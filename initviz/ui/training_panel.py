@@ -20,6 +20,7 @@ import pyqtgraph as pg
 
 from initviz.engine.training import DEFAULT_SNAPSHOT_KINDS
 from initviz.ui import histogram_style as hs
+from initviz.ui.concepts import tip
 from initviz.ui.training_controller import LIVE, RESUMABLE, TrainingController
 from initviz.ui.training_plots import AccuracyPlot, BandsPlot, LossPlot, RatioPlot
 from initviz.ui.training_regions import RegionsView
@@ -72,6 +73,10 @@ class TrainingPanel(QWidget):
         for kind in DEFAULT_SNAPSHOT_KINDS:
             self.kind_box.addItem(hs.KIND_TITLES[kind], kind)
         self.kind_box.setCurrentIndex(self.kind_box.findData("activations"))
+        self.layer_box.setToolTip(tip("training_layer"))
+        self.kind_box.setToolTip(tip("training_kind"))
+        self.scrubber.play_button.setToolTip(tip("snapshot_play"))
+        self.scrubber.slider.setToolTip(tip("snapshot_slider"))
         self._layout()
         self._connect()
         self.loss.note.show_text(f"Start ({ACTIONS['start'][1]}) trains the network")

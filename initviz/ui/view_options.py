@@ -7,18 +7,17 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from initviz.engine.stats import KINDS
+from initviz.ui.concepts import tip
 from initviz.ui.histogram_style import DEFAULT_KINDS
 from initviz.ui.histograms import HistogramPanel
 
 MENU_TITLES = {"weights": "Weights W", "preactivations": "Pre-activations z", "activations": "Activations a",
                "activation_grads": "Gradients ∂L/∂a", "weight_grads": "Weight gradients ∂L/∂W"}
 MODE_TITLES = {"auto": "Automatic (compact beyond 12 layers)", "grid": "Grid of histograms", "compact": "Compact heatmaps"}
-TOGGLES = {  # key: (text, default, shortcut, tooltip)
-    "shared_range": ("Shared x-range per column", True, "Ctrl+R",
-                     "Same value axis down each column, so shrinking and growing with depth is visible"),
-    "log_counts": ("Log counts", False, "Ctrl+G", "Vertical axis log10(1 + count): shows thin tails"),
-    "ghost": ("Ghost of previous scheme", True, "Ctrl+H",
-              "Keep the histograms from before the last init-scheme change, faintly, behind the new ones"),
+TOGGLES = {  # key: (text, default, shortcut); tooltips: initviz.ui.concepts
+    "shared_range": ("Shared x-range per column", True, "Ctrl+R"),
+    "log_counts": ("Log counts", False, "Ctrl+G"),
+    "ghost": ("Ghost of previous scheme", True, "Ctrl+H"),
 }
 
 
@@ -42,13 +41,14 @@ class ViewOptions(QObject):
         kinds = [k for k in stored if k in KINDS] if isinstance(stored, list) else []
         for kind in KINDS:
             action = QAction(MENU_TITLES[kind], self, checkable=True, checked=kind in (kinds or DEFAULT_KINDS))
+            action.setToolTip(tip(f"kind_{kind}"))
             action.toggled.connect(self._kinds_changed)
             self.kind_actions[kind] = action
         self.toggles: dict[str, QAction] = {}
-        for key, (text, default, shortcut, tip) in TOGGLES.items():
+        for key, (text, default, shortcut) in TOGGLES.items():
             action = QAction(text, self, checkable=True, checked=_bool(settings.value(f"view/{key}"), default))
             action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(tip)
+            action.setToolTip(tip(key))
             action.toggled.connect(self.apply)
             self.toggles[key] = action
         self.clear_ghost = QAction("Clear ghost", self, triggered=panel.clear_ghost)
@@ -86,7 +86,9 @@ class ViewOptions(QObject):
         self.settings.setValue("view/mode", self.mode())
 
     def fill_menu(self, menu: QMenu) -> None:
+        menu.setToolTipsVisible(True)
         columns = menu.addMenu("Columns")
+        columns.setToolTipsVisible(True)
         columns.addActions(list(self.kind_actions.values()))
         menu.addActions(list(self.toggles.values()))
         menu.addAction(self.clear_ghost)

@@ -10,7 +10,8 @@ GARBAGE = [("window/geometry", "not bytes"), ("window/state", QByteArray(b"\x00\
            ("view/kinds", 42), ("view/kinds", ["nonsense", 3]), ("view/mode", "sideways"), ("view/mode", 7),
            ("files/recent", "/no/such/file.json"), ("files/recent", 17), ("files/recent", [None, 3]),
            ("files/folder", 3.5), ("export/size", "huge"), ("export/size", [1, 2]),
-           ("view/shared_range", "maybe"), ("view/log_counts", [1, 2]), ("view/ghost", {"a": 1})]  # every key read
+           ("view/shared_range", "maybe"), ("view/log_counts", [1, 2]), ("view/ghost", {"a": 1}),
+           ("view/theme", "purple"), ("view/theme", 3)]  # every key read
 
 
 @pytest.mark.parametrize("key,value", GARBAGE, ids=[f"{k}={v!r}"[:40] for k, v in GARBAGE])
