@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from initviz.engine import race
 from initviz.errors import ExperimentError
@@ -181,12 +181,21 @@ class PresentationMode(QObject):
             self._size(dock)
 
     def _size(self, dock: QDockWidget) -> None:
-        """Room for large type: a side dock a third of the width, a bottom one 30 % of the height."""
+        """Room for large type: a side dock a third of the width; a bottom one 30 % of the height,
+        or what its word-wrapped text needs at the dock's width (at most half the screen)."""
         w = self.window
         if w.dockWidgetArea(dock) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
             w.resizeDocks([dock], [int(w.width() * SIDE_SHARE)], Qt.Orientation.Horizontal)
         else:
-            w.resizeDocks([dock], [int(w.height() * BOTTOM_SHARE)], Qt.Orientation.Vertical)
+            height = int(w.height() * BOTTOM_SHARE)
+            for _ in range(3):  # grow by what the wrapped labels still lack once laid out
+                w.resizeDocks([dock], [min(height, w.height() // 2)], Qt.Orientation.Vertical)
+                QApplication.processEvents()
+                lacking = sum(max(0, label.heightForWidth(label.width()) - label.height())
+                              for label in dock.findChildren(QLabel) if label.wordWrap() and label.isVisible())
+                if not lacking or height >= w.height() // 2:
+                    break
+                height = dock.height() + lacking
 
     def _follow_lesson(self) -> None:
         if self.is_on():
