@@ -287,9 +287,22 @@ def symmetric(facts: Facts) -> list[Diagnosis]:
                       scale_fix(facts, tuple(found), bias=False))]
 
 
+def _critical(facts: Facts, layers: Sequence[int]) -> bool:
+    """True when mean-field theory puts every layer of ``layers`` at the edge of chaos (χ₁ within
+    :data:`~initviz.engine.mean_field.CRITICAL_TOLERANCE` of 1) with a bias spread: an init tuned
+    on purpose (Schoenholz et al. 2017), which the rule of thumb does not know about."""
+    from initviz.engine import theory  # only when a mismatch is found: quadrature costs ms
+    predicted = theory.predict(facts.experiment)
+    return all(predicted[i].applies and predicted[i].phase == "critical" and predicted[i].sigma_b2 > 0
+               for i in layers)
+
+
 def init_mismatch(facts: Facts) -> list[Diagnosis]:
     out = []
-    for group in _groups([i for i in facts.inits if i.mismatch], lambda i: (i.written, i.activation)):
+    mismatched = [i for i in facts.inits if i.mismatch]
+    if mismatched and all(i.bias_rms > 0 for i in mismatched) and _critical(facts, [i.index for i in mismatched]):
+        return out
+    for group in _groups(mismatched, lambda i: (i.written, i.activation)):
         first = group[0]
         layers = tuple(i.index for i in group)
         message = f"{_scale_words(group)} (Rule of thumb for {first.family.name} activations: {first.family.source}.)"

@@ -251,3 +251,18 @@ def test_rule_of_thumb_table(activation, init, matched):
     layer = rule_of_thumb.analyse(experiment, Thresholds().gain_tolerance)[1]
     assert layer.matched is matched
     assert layer.mismatch is (layer.named and not matched)
+
+
+def test_an_init_tuned_to_the_edge_of_chaos_is_not_called_a_mismatch():
+    """tanh with σ_w² = 1.76, σ_b² = 0.05 (critical: χ₁ ≈ 1) breaks the Xavier/LeCun rule of thumb on
+    purpose; the same weights without the bias (chaotic) are still a mismatch."""
+    from initviz.engine import theory
+    from initviz.presets import load_preset
+    exp = load_preset("edge_of_chaos").experiment
+    assert {t.phase for t in theory.predict(exp)} == {"critical"}
+    assert "init_mismatch" not in [d.code for d in advisor.diagnose(exp, compute_frame(exp))]
+    data = to_dict(exp)
+    for layer in data["layers"]:
+        layer["bias"] = "zeros"
+    no_bias = parse_experiment(data)
+    assert "init_mismatch" in [d.code for d in advisor.diagnose(no_bias, compute_frame(no_bias))]
