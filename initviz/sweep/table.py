@@ -83,6 +83,8 @@ def parse_value(text: str) -> Any:
 def read_csv(path: str | os.PathLike) -> tuple[list[str], list[dict[str, Any]]]:
     """(columns, rows) of a results CSV, cells parsed by :func:`parse_value`."""
     p = Path(path)
+    if not p.exists():
+        raise ExperimentError("results", f"{p}: no such file (give the CSV that `initviz sweep -o` wrote)")
     try:
         if not p.is_file() or p.stat().st_size > MAX_CSV_BYTES:
             raise ExperimentError("results", f"{p} is not a results file (a regular file of at most "

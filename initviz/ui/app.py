@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from initviz.model.experiment import Experiment
@@ -49,4 +50,27 @@ def render(experiment: Experiment, path: str, size: tuple[int, int], view: str =
            steps: int | None = None) -> None:
     """Draw one view of ``experiment`` (``headless.VIEWS``) to a PNG or SVG file, headless."""
     from initviz.ui.headless import render_view
-    render_view(experiment, path, size, view, theme, steps)
+    with _without_offscreen_noise():
+        render_view(experiment, path, size, view, theme, steps)
+
+
+HARMLESS = ("This plugin does not support propagateSizeHints()",)
+"""What the offscreen platform says of every window shown headless: not the user's concern."""
+
+
+@contextlib.contextmanager
+def _without_offscreen_noise():
+    """Drop :data:`HARMLESS` Qt messages while rendering; every other message goes on to the
+    handler that was installed before (pytest-qt's in the tests) or to stderr."""
+    def handler(mode, context, message):
+        if message in HARMLESS:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)

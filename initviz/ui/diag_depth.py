@@ -97,6 +97,10 @@ class DepthProfileView(QWidget):
             legend.addItem(self.curves[name], title)
         for axis in ("bottom", "left"):
             self.plot.getAxis(axis).setTickFont(hs.font(11))
+            # An SI prefix on a log axis rescales the tick labels ("(x1e+18)" beside 1e-13 … 1e-3):
+            # every std then reads 1e18 times too small.
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+            self.plot.getAxis(axis).setStyle(autoExpandTextSpace=True)
         self.note = QLabel(wordWrap=True)
         self.note.setStyleSheet(f"color: {hs.MUTED_TEXT}; font-size: 11pt;")
         self.table = QTableWidget(0, len(COLUMNS))
@@ -152,7 +156,9 @@ class DepthProfileView(QWidget):
             elif theory:
                 t = theory[-1]
                 trend = ""
-                if math.isfinite(t.depth_scale) and t.depth_scale != 0:
+                if t.phase == "critical" or abs(t.depth_scale) > 1e4:
+                    trend = ": gradient variance neither shrinks nor grows with depth"
+                elif math.isfinite(t.depth_scale) and t.depth_scale != 0:
                     way = "shrinks" if t.depth_scale > 0 else "grows"
                     trend = f": gradient variance {way} by a factor e every {abs(t.depth_scale):.3g} layers"
                 parts.append(f"Mean-field: χ₁ = {t.chi1:.3g} at the last layer's fixed point → {t.phase}{trend}.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 import initviz
@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         self.document.subscribe(lambda event: self._update_title())
 
         self.resize(1600, 1000)
+        if QGuiApplication.platformName() != "offscreen":  # its 800 × 800 "screen" is not a real one
+            room = self.screen().availableGeometry()  # a 1280 × 720 projector gets a window that fits
+            self.resize(min(1600, room.width()), min(1000, room.height()))
         self.fit_docks()
         self._restore_geometry()
         self._update_title()
