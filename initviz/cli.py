@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 import initviz
+from initviz import pixels
 from initviz.api import stats_document, theory_entry  # noqa: F401  (one JSON for `stats --json` and the API)
 from initviz.engine import network, stats, theory
 from initviz.engine.memory import DEFAULT_BUDGET_BYTES, tune_allocator
@@ -135,11 +136,12 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def parse_pixels(text: str) -> tuple[int, int]:
-    """'1600x900' -> (1600, 900)."""
-    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
-    if not match or not all(64 <= int(v) <= 16384 for v in match.groups()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size; use WIDTHxHEIGHT with sides from 64 to 16384")
-    return int(match.group(1)), int(match.group(2))
+    """'1600x900' -> (1600, 900) (:func:`initviz.pixels.parse_pixels`), as an argparse type."""
+    try:
+        return pixels.parse_pixels(text)
+    except ExperimentError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; use WIDTHxHEIGHT with sides from "
+                                         f"{pixels.MIN_SIDE} to {pixels.MAX_SIDE}") from None
 
 
 RENDER_VIEWS = ("histograms", "depth", "phase", "symmetry", "jacobian", "training", "race", "window")

@@ -32,13 +32,14 @@ whose kind is missing stays silent, NaN/±inf are counted over every kind regard
 
 
 def diagnose(experiment: Any, frame: Any, distinct_neurons: Sequence[int | None] | None = None,
-             thresholds: Thresholds = Thresholds()) -> list[Diagnosis]:
+             thresholds: Thresholds = Thresholds(), predictions: Sequence[Any] | None = None) -> list[Diagnosis]:
     """Every diagnosis that applies to ``experiment`` as simulated in ``frame``; [] for a
     healthy net. Errors come first, then warnings, each in ``advisor_rules.RULES`` order.
 
     ``distinct_neurons``: per layer, how many different units it has (from a symmetry
     analysis); a layer with 1 of several units is symmetric. Without it, a layer is symmetric
-    when all its weights are equal (weight std 0, or a constant scheme)."""
+    when all its weights are equal (weight std 0, or a constant scheme). ``predictions``: the
+    experiment's mean-field theory when already computed (else computed if a rule needs it)."""
     if len(frame.layers) != len(experiment.layers):
         raise ValueError(f"frame has {len(frame.layers)} layers but the experiment {len(experiment.layers)}: "
                          "diagnose the experiment the frame was computed from")
@@ -46,7 +47,7 @@ def diagnose(experiment: Any, frame: Any, distinct_neurons: Sequence[int | None]
         raise ValueError(f"distinct_neurons has {len(distinct_neurons)} entries; expected one per layer "
                          f"({len(experiment.layers)})")
     facts = advisor_rules.Facts(experiment, frame, rule_of_thumb.analyse(experiment, thresholds.gain_tolerance),
-                                thresholds, distinct_neurons)
+                                thresholds, distinct_neurons, predictions)
     found = [d for rule in advisor_rules.RULES.values() for d in rule(facts)]
     return sorted(found, key=lambda d: d.severity != "error")
 

@@ -35,6 +35,7 @@ class Facts:
     inits: tuple[LayerInit, ...]
     thresholds: Thresholds
     distinct_neurons: Sequence[int | None] | None = None
+    predictions: Sequence[Any] | None = None  # theory.predict(experiment), when already computed
 
     def stat(self, i: int, kind: str, key: str) -> Any:
         summary = self.frame.layers[i].summaries.get(kind)
@@ -292,7 +293,7 @@ def _critical(facts: Facts, layers: Sequence[int]) -> bool:
     :data:`~initviz.engine.mean_field.CRITICAL_TOLERANCE` of 1) with a bias spread: an init tuned
     on purpose (Schoenholz et al. 2017), which the rule of thumb does not know about."""
     from initviz.engine import theory  # only when a mismatch is found: quadrature costs ms
-    predicted = theory.predict(facts.experiment)
+    predicted = facts.predictions if facts.predictions is not None else theory.predict(facts.experiment)
     return all(predicted[i].applies and predicted[i].phase == "critical" and predicted[i].sigma_b2 > 0
                for i in layers)
 

@@ -77,8 +77,9 @@ def compute_diagnostics(experiment: Any, result: SimulationResult, frame: Any, e
     With a ``cache`` (a :class:`SimulationCache`), per-layer symmetry counts of unchanged
     activations are reused."""
     found: dict[str, Any] = {}
+    predictions = tuple(theory.predict(experiment)) if extras & {"theory", "phase"} else None
     if "theory" in extras:
-        found["theory"] = tuple(theory.predict(experiment))
+        found["theory"] = predictions
     if "symmetry" in extras or "advice" in extras:
         found["symmetry"] = _symmetry(result, cache)
     if "similarity" in extras and result.layers:
@@ -89,10 +90,10 @@ def compute_diagnostics(experiment: Any, result: SimulationResult, frame: Any, e
         s = jacobian.singular_values(jacobian.input_output_jacobians(result))
         found["singular_values"], found["jacobian"] = s, jacobian.spectrum_summary(s)
     if "phase" in extras and experiment.layers:
-        found["phase"] = phase_map(experiment, found.get("theory") or tuple(theory.predict(experiment)))
+        found["phase"] = phase_map(experiment, predictions)
     if "advice" in extras:
         counts = [layer.distinct for layer in found["symmetry"]]
-        found["advice"] = tuple(advisor.diagnose(experiment, frame, counts))
+        found["advice"] = tuple(advisor.diagnose(experiment, frame, counts, predictions=predictions))
         if "symmetry" not in extras:
             del found["symmetry"]
     return Diagnostics(**found)

@@ -48,15 +48,22 @@ DEFAULT_SNAPSHOT_KINDS = ("weights", "activations", "activation_grads")
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 
+DEFAULT_STEPS = 1000
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
-    """The settings used when an experiment has no ``training`` section: the same fields and
-    defaults as the model's ``TrainingSpec()`` (plain SGD, η = 0.01, 1000 steps of 64)."""
+    """How to train: optimizer (sgd | momentum | adam) and its settings, ``batch_size``, how long
+    (``steps``, or ``epochs`` with ``steps=None``), snapshot interval and the seed of the batch
+    order. ``momentum`` is read by the momentum optimizer, ``beta1``/``beta2``/``eps`` by Adam;
+    all are kept whichever optimizer is chosen. The defaults (plain SGD, η = 0.01, 1000 steps of
+    64) are what an experiment without a ``training`` section trains with; the model's
+    ``TrainingSpec`` is this class."""
 
     optimizer: str = "sgd"
     learning_rate: float = 0.01
     batch_size: int = 64
-    steps: int | None = 1000
+    steps: int | None = DEFAULT_STEPS
     epochs: int | None = None
     momentum: float = 0.9
     beta1: float = 0.9
@@ -64,6 +71,14 @@ class TrainingSettings:
     eps: float = 1e-8
     snapshot_every: int = 50
     seed: int = 0
+
+    def effective_batch(self, n_train: int) -> int:
+        """Examples per step: ``batch_size``, or the whole training set when it is smaller."""
+        return min(self.batch_size, n_train)
+
+    def total_steps(self, n_train: int) -> int:
+        """``steps``, or ``epochs`` × ⌈n_train / batch⌉ (:func:`total_steps`)."""
+        return total_steps(self, n_train)
 
 
 def settings_of(experiment: Any, spec: Any = None) -> Any:

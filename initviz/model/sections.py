@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from initviz.engine import datasets
 from initviz.engine.params import Param, resolve_params
+from initviz.engine.training import DEFAULT_STEPS, TrainingSettings as TrainingSpec  # noqa: F401 (re-exported)
 from initviz.errors import ExperimentError, join_path
 from initviz.model.fields import MAX_SEED, MAX_SIZE, check_keys, ordered_params, read_int
 
@@ -45,7 +46,6 @@ OPTIMIZERS: Mapping[str, str] = {
     "adam": "m, v ← moving averages of g, g² (β1, β2), bias-corrected; "
             "w ← w − η·m̂/(√v̂ + ε)  (Kingma & Ba 2015)",
 }
-DEFAULT_STEPS = 1000
 MAX_STEPS = 10**9
 TRAINING_PARAMS = (
     Param("optimizer", "choice", "sgd", "update rule", choices=tuple(OPTIMIZERS)),
@@ -87,37 +87,6 @@ class DataSpec:
     def load(self) -> datasets.Dataset:
         """Draw, split and standardise the data (:func:`initviz.engine.datasets.load`)."""
         return datasets.load(self.name, self.kwargs, self.n, self.test_fraction, self.seed)
-
-
-@dataclass(frozen=True)
-class TrainingSpec:
-    """How to train: optimizer (:data:`OPTIMIZERS`) and its settings, ``batch_size``, how long
-    (``steps``, or ``epochs`` with ``steps=None``), snapshot interval and the seed of the batch
-    order. ``momentum`` is read by the momentum optimizer, ``beta1``/``beta2``/``eps`` by Adam;
-    all are kept whichever optimizer is chosen."""
-
-    optimizer: str = "sgd"
-    learning_rate: float = 0.01
-    batch_size: int = 64
-    steps: int | None = DEFAULT_STEPS
-    epochs: int | None = None
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    snapshot_every: int = 50
-    seed: int = 0
-
-    def effective_batch(self, n_train: int) -> int:
-        """Examples per step: ``batch_size``, or the whole training set when it is smaller."""
-        return min(self.batch_size, n_train)
-
-    def total_steps(self, n_train: int) -> int:
-        """``steps``, or ``epochs`` × ⌈n_train / batch⌉."""
-        if self.steps is not None:
-            return self.steps
-        per_epoch = -(-n_train // self.effective_batch(n_train))
-        return (self.epochs or 1) * per_epoch
 
 
 # --- parsing and JSON form -----------------------------------------------------------------

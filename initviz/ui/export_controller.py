@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -11,20 +10,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from initviz.errors import ExperimentError
 from initviz.ui import export
 from initviz.ui.histograms import HistogramPanel
-
-DEFAULT_SIZE = "1600x1000"
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'1600x900' -> (1600, 900); sides from 64 to 16384 pixels."""
-    match = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text or "")
-    if not match:
-        raise ExperimentError("size", f"got {text!r}; allowed: WIDTHxHEIGHT in pixels, e.g. 1600x900")
-    width, height = int(match.group(1)), int(match.group(2))
-    if not (64 <= width <= 16384 and 64 <= height <= 16384):
-        raise ExperimentError("size", f"got {width}x{height}; each side must be from 64 to 16384 pixels")
-    return width, height
-
 
 class ExportController(QObject):
     """Asks where, then writes; errors are shown, never raised."""

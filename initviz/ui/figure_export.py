@@ -18,9 +18,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from initviz.errors import ExperimentError
+from initviz.pixels import parse_pixels
 from initviz.reproduce_script import slug, write_reproduction
 from initviz.ui import figure_views, figures
-from initviz.ui.export_controller import DEFAULT_SIZE, parse_size
+
+DEFAULT_SIZE = "1600x1000"
 
 FORMATS = {"png": "PNG", "svg": "SVG"}
 
@@ -115,7 +117,7 @@ class FigureExports(QObject):
         if text is None:
             return False
         try:
-            size = parse_size(text)
+            size = parse_pixels(text)
         except ExperimentError as err:
             self.show_error(str(err))
             return False

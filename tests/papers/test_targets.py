@@ -182,11 +182,3 @@ def test_api_reproduce_returns_the_target_rows():
     assert rows == [r.to_dict() for r in papers.get("glorot2010").run(2)]
     assert json.loads(json.dumps(rows, allow_nan=False)) == rows
     assert [t["key"] for t in initviz.reproductions()] == KEYS
-
-
-def test_reproductions_never_import_qt():
-    code = ("import sys, initviz.papers, initviz.cli_reproduce, initviz.api; "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph') "
-            "or m.startswith('initviz.ui')); print(bad); sys.exit(1 if bad else 0)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
