@@ -100,7 +100,9 @@ class DepthProfileView(QWidget):
             # An SI prefix on a log axis rescales the tick labels ("(x1e+18)" beside 1e-13 … 1e-3):
             # every std then reads 1e18 times too small.
             self.plot.getAxis(axis).enableAutoSIPrefix(False)
-            self.plot.getAxis(axis).setStyle(autoExpandTextSpace=True)
+        # Room for the widest tick ("0.001", "10⁻¹⁰") beside the title: pyqtgraph widens an axis
+        # only after a paint, so a first picture (an export) had them overlap.
+        self.plot.getAxis("left").setWidth(78)
         self.note = QLabel(wordWrap=True)
         self.note.setStyleSheet(f"color: {hs.MUTED_TEXT}; font-size: 11pt;")
         self.table = QTableWidget(0, len(COLUMNS))
