@@ -72,7 +72,8 @@ def test_erfc_tail():
     got = special.erfc(x)
     ref = reference(math.erfc, x)
     normal = ref >= TINY
-    assert ulps(got[normal], ref[normal]).max() <= 3  # measured 2
+    # measured 2 (4 on a CPU with AVX512_ICL, where numpy's exp takes another SIMD kernel)
+    assert ulps(got[normal], ref[normal]).max() <= 6
     assert np.abs(got[~normal] - ref[~normal]).max() <= 2 * 5e-324  # subnormal results
     assert special.erfc(10.0) == pytest.approx(2.088487583762545e-45, rel=1e-15)
     assert special.erfc(26.0) == pytest.approx(5.663192408856143e-296, rel=1e-15)
@@ -223,7 +224,8 @@ def test_ndtri_property(p):
 def test_norm_pdf():
     x = np.linspace(-8, 8, 1601)
     ref = reference(lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi), x)
-    np.testing.assert_allclose(special.norm_pdf(x), ref, rtol=4e-16, atol=0)
+    # measured 2.2e-16 (4.4e-16 where numpy's exp runs its AVX512_ICL kernel)
+    np.testing.assert_allclose(special.norm_pdf(x), ref, rtol=1e-15, atol=0)
     assert special.norm_pdf(0.0) == pytest.approx(0.3989422804014327, rel=1e-16)
 
 
