@@ -57,7 +57,8 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
     With a ``cache`` kept between calls, only what an edit changed is recomputed. ``rows``: a
     preview on the first rows of the input batch (the very rows the whole batch starts with:
     input and targets are drawn row by row from their streams), whose histograms bin a fixed
-    sample of at most ``PREVIEW_CAP`` values per tensor (moments still use every value).
+    sample of at most ``PREVIEW_CAP`` values per tensor, and take the mean and std of bigger
+    tensors from that sample too (counts, extremes and NaN/±inf still use every value).
     ``extras``: names from ``diagnostics.EXTRAS`` to compute as well (the advisor's needs add
     its kinds)."""
     unknown = set(kinds) - set(stats.KINDS)
@@ -90,8 +91,9 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
                 continue
             arrays.append(array)
             if kind in kinds:
-                summaries[kind] = cache.summary(array, f"{kind}/{bins}/{cap}",
-                                                lambda: stats.layer_summaries(layer, (kind,), bins, cap)[kind])
+                summaries[kind] = cache.summary(
+                    array, f"{kind}/{bins}/{cap}/{preview_of is not None}",
+                    lambda: stats.layer_summaries(layer, (kind,), bins, cap, preview_of is not None)[kind])
                 nonfinite += summaries[kind].stats["n_nan"] + summaries[kind].stats["n_inf"]
             else:
                 nonfinite += cache.summary(array, "nonfinite", lambda: stats.count_nonfinite(array))

@@ -102,25 +102,39 @@ Sampler = Callable[[np.random.Generator, tuple[int, ...], Mapping[str, Any], Con
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
-def sample_law(rng: np.random.Generator, shape: tuple[int, ...], law: Distribution, dtype: Any = np.float64
-               ) -> np.ndarray:
+UnitDraws = Callable[[str, Callable[[], np.ndarray]], np.ndarray]
+"""``units(name, make)``: the unit draw ``make()`` of this stream, possibly remembered from an
+earlier call (``SimulationCache.unit_draws``); never written to."""
+
+
+def fresh_draws(name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    return make()
+
+
+def sample_law(rng: np.random.Generator, shape: tuple[int, ...], law: Distribution, dtype: Any = np.float64,
+               units: UnitDraws = fresh_draws) -> np.ndarray:
     """Draw from a constant, uniform, normal or truncated-normal law. For ``dtype`` float32,
     normal and uniform laws use numpy's float32 generators (half the work, no cast) while
-    their parameters fit float32; everything else is drawn in float64."""
-    if np.dtype(dtype) == np.float32 and law.kind in ("normal", "uniform") and _fits_float32(law):
+    their parameters fit float32; everything else is drawn in float64.
+
+    Normal and uniform draws are a unit draw (z ~ N(0, 1) or u ~ U[0, 1)) mapped by
+    ``mean + std·z`` or ``low + (high − low)·u`` — the very operations of numpy's
+    ``Generator.normal``/``uniform``, so the values are identical; ``units`` may hand back a
+    remembered unit draw, which makes a gain or scale edit a multiply instead of a draw."""
+    if law.kind in ("normal", "uniform"):
+        f32 = np.dtype(dtype) == np.float32 and _fits_float32(law)
+        t = np.float32 if f32 else np.float64
         if law.kind == "normal":
-            x = rng.standard_normal(shape, dtype=np.float32)
-            x *= np.float32(law.std)
-            x += np.float32(law.mean)
+            unit = units(f"normal/{t.__name__}", lambda: rng.standard_normal(shape, dtype=t))
+            scale, offset = law.std, law.mean
         else:
-            x = rng.random(shape, dtype=np.float32)  # [0, 1)
-            x *= np.float32(law.high - law.low)
-            x += np.float32(law.low)
+            unit = units(f"uniform/{t.__name__}", lambda: rng.random(shape, dtype=t))  # [0, 1)
+            scale, offset = law.high - law.low, law.low
+            if not math.isfinite(scale):
+                raise OverflowError("high - low range exceeds valid bounds")  # as numpy's uniform says
+        x = np.multiply(unit, t(scale))
+        x += t(offset)
         return x
-    if law.kind == "normal":
-        return rng.normal(law.mean, law.std, size=shape)
-    if law.kind == "uniform":
-        return rng.uniform(law.low, law.high, size=shape)
     if law.kind == "truncated_normal":
         return sample_truncated_normal(rng, shape, law.mean, law.std, law.low, law.high)
     if law.kind == "none" and len(law.atoms) == 1:
@@ -191,12 +205,12 @@ class Scheme:
     for_bias: bool = False
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...], p: Mapping[str, Any], ctx: Context,
-               dtype: Any = np.float64) -> np.ndarray:
+               dtype: Any = np.float64, units: UnitDraws = fresh_draws) -> np.ndarray:
         """Draw an array of ``shape``: in ``dtype`` where the law has a direct float32 sampler,
-        else float64 (the caller casts)."""
+        else float64 (the caller casts); ``units`` as in :func:`sample_law`."""
         if self.sampler is not None:
             return self.sampler(rng, shape, p, ctx)
-        return sample_law(rng, shape, self.law(p, ctx), dtype)
+        return sample_law(rng, shape, self.law(p, ctx), dtype, units)
 
 
 def _gain_param(doc: str = "multiplier; 'auto' = the gain of the layer's activation") -> Param:

@@ -120,8 +120,9 @@ def weight_law(experiment: Any, index: int) -> Distribution:
         return scheme.law(p, ctx)
 
 
-def draw_layer(experiment: Any, index: int) -> LayerParameters:
-    """Draw W (fan_in, fan_out) and b (fan_out,) of layer ``index`` from its own streams."""
+def draw_layer(experiment: Any, index: int, units: initializers.UnitDraws = initializers.fresh_draws) -> LayerParameters:
+    """Draw W (fan_in, fan_out) and b (fan_out,) of layer ``index`` from its own streams
+    (``units``: a memo of unit draws, as in ``initializers.sample_law``)."""
     spec = experiment.layers[index]
     fan_in, fan_out = experiment.fans(index)
     path = f"layers[{index}]"
@@ -133,10 +134,10 @@ def draw_layer(experiment: Any, index: int) -> LayerParameters:
     with np.errstate(all="ignore"):  # float32 overflow to inf is counted, not warned
         with _too_large(f"{path}.init"):
             W = scheme.sample(stream(experiment.seed, LAYER_STREAM, index, WEIGHT_PART), (fan_in, fan_out), p, ctx,
-                              dtype)
+                              dtype, lambda name, make: units(f"W/{name}", make))
         with _too_large(f"{path}.bias"):
             b = bias_scheme.sample(stream(experiment.seed, LAYER_STREAM, index, BIAS_PART), (fan_out,), bias_p, ctx,
-                                   dtype)
+                                   dtype, lambda name, make: units(f"b/{name}", make))
         return LayerParameters(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act, act_params)
 
 
@@ -179,7 +180,8 @@ def simulate(experiment: Any, memory_budget: int = DEFAULT_BUDGET_BYTES,
         _poll(cancel)
         key = ("layer", seed, dtype, i, experiment.fans(i), layer)
         keys.add(key)
-        params.append(cache.draw(key, lambda i=i: draw_layer(experiment, i)))
+        units = cache.unit_draws(("units", seed, i, experiment.fans(i)))
+        params.append(cache.draw(key, lambda i=i, units=units: draw_layer(experiment, i, units)))
     cache.keep(keys)
     with np.errstate(all="ignore"):
         zs, acts = cache.reusable_forward(x, params)

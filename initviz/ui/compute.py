@@ -16,6 +16,7 @@ simulated and replaces the preview; a newer edit cancels that refinement at once
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
@@ -23,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from initviz.engine import network
+from initviz.engine import blas, network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
 from initviz.engine.stats import KINDS
@@ -55,9 +56,12 @@ class _Job(QRunnable):
     def run(self) -> None:
         request = self.request
         try:
-            frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,
-                                  kinds=request.kinds, rows=request.rows, extras=request.extras,
-                                  similarity_layer=request.similarity_layer)
+            # A preview (a drag is on) leaves the other core to the GUI thread, which paints meanwhile;
+            # a full frame keeps both, and its numbers are those of the CLI to the last bit.
+            with blas.single_thread() if request.rows is not None else contextlib.nullcontext():
+                frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,
+                                      kinds=request.kinds, rows=request.rows, extras=request.extras,
+                                      similarity_layer=request.similarity_layer)
         except network.Cancelled:
             frame = None
         except Exception as err:  # shown to the user; the app goes on
@@ -81,7 +85,7 @@ class ComputeController(QObject):
 
     MIN_PREVIEW_ROWS = 32
 
-    def __init__(self, debounce_ms: int = 30, cancel_after_ms: int = 400, preview_budget_ms: float = 40,
+    def __init__(self, debounce_ms: int = 0, cancel_after_ms: int = 400, preview_budget_ms: float = 40,
                  parent: QObject | None = None):
         super().__init__(parent)
         self._pool = QThreadPool(self)
@@ -100,7 +104,8 @@ class ComputeController(QObject):
         self._running_since = 0.0
         self._full_ms: dict[tuple, float] = {}  # the last full simulation's time, by shape
         self._cancel = threading.Event()
-        self._cache = SimulationCache()  # only the one worker touches it, one job at a time
+        # only the one worker touches it, one job at a time; unit draws kept: a gain drag rescales them
+        self._cache = SimulationCache(keep_unit_draws=True)
         self.generation = 0  # of the latest request
         self.shown_generation = 0  # of the latest frame or error delivered
         self.shown_preview = False  # whether that frame was a preview

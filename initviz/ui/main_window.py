@@ -46,7 +46,7 @@ def _action(parent, text: str, slot, shortcut: str | QKeySequence | None = None,
 class MainWindow(QMainWindow):
     """Layers and settings on the left, histograms in the centre, the inspector on the right."""
 
-    def __init__(self, experiment: Experiment, settings: QSettings, path: str | None = None, debounce_ms: int = 30):
+    def __init__(self, experiment: Experiment, settings: QSettings, path: str | None = None, debounce_ms: int = 0):
         super().__init__()
         self.settings = settings
         self.document = Document(experiment, path)

@@ -21,7 +21,7 @@ def test_edit_to_layer_k_reuses_other_weights_and_the_forward_pass_below(monkeyp
     before = network.simulate(exp, cache=cache)
     drawn = []
     real_draw = network.draw_layer
-    monkeypatch.setattr(network, "draw_layer", lambda e, i: drawn.append(i) or real_draw(e, i))
+    monkeypatch.setattr(network, "draw_layer", lambda e, i, *rest: drawn.append(i) or real_draw(e, i, *rest))
     edited = edit_layer(exp, 6, init=Component("orthogonal"))
     after = network.simulate(edited, cache=cache)
     assert drawn == [6]
@@ -41,7 +41,7 @@ def test_seed_or_input_change_redraws_everything(monkeypatch):
     network.simulate(exp, cache=cache)
     drawn = []
     real_draw = network.draw_layer
-    monkeypatch.setattr(network, "draw_layer", lambda e, i: drawn.append(i) or real_draw(e, i))
+    monkeypatch.setattr(network, "draw_layer", lambda e, i, *rest: drawn.append(i) or real_draw(e, i, *rest))
     network.simulate(exp.replace(seed=1), cache=cache)
     assert drawn == list(range(10))
 
@@ -103,3 +103,61 @@ def test_a_preview_simulates_the_first_rows_of_the_very_same_batch():
     assert (whole.rows, whole.preview_of) == (exp.input.batch, None)
     with pytest.raises(ValueError, match="rows: got 0"):
         compute_frame(exp, rows=0)
+
+
+def _gain_edit(exp, gain, layers=None):
+    from initviz.model.document import Document
+    doc = Document(exp)
+    doc.set_layer_param(list(range(len(exp.layers))) if layers is None else layers, "init", "gain", gain)
+    return doc.experiment
+
+
+def test_kept_unit_draws_make_a_gain_edit_a_rescale_with_identical_weights(monkeypatch):
+    cache = SimulationCache(keep_unit_draws=True)
+    exp = default_experiment()  # xavier_uniform: W = low + (high − low)·u
+    network.simulate(exp, cache=cache)
+    units = dict(cache._units)
+    assert len(units) == 10 and all(not u.flags.writeable for u in units.values())
+    drawn = []
+    real = cache.unit_draws
+
+    def counting(stream):
+        memo = real(stream)
+        return lambda name, make: memo(name, lambda: drawn.append(name) or make())
+    monkeypatch.setattr(cache, "unit_draws", counting)
+    for gain in (0.5, 1.7):
+        edited = _gain_edit(exp, gain)
+        after = network.simulate(edited, cache=cache)
+        assert drawn == []  # every layer rescaled its kept unit draw, none was drawn again
+        assert cache._units.keys() == units.keys() and all(cache._units[k] is units[k] for k in units)
+        fresh = network.simulate(edited)  # no cache: drawn from the streams
+        for ours, theirs in zip(after.layers, fresh.layers):
+            assert np.array_equal(ours.W, theirs.W) and np.array_equal(ours.a, theirs.a)
+
+
+def test_unit_draws_of_a_family_no_longer_used_are_forgotten():
+    cache = SimulationCache(keep_unit_draws=True)
+    exp = default_experiment()
+    network.simulate(exp, cache=cache)
+    normal = edit_layer(exp, 2, init=Component("kaiming_normal"))
+    after = network.simulate(normal, cache=cache)
+    names = sorted(name for (stream, name) in cache._units if stream[2] == 2)
+    assert names == ["W/normal/float32"]
+    assert np.array_equal(after.layers[2].W, network.simulate(normal).layers[2].W)
+    assert len(cache._units) == 10
+
+
+def test_without_keep_unit_draws_nothing_extra_is_held():
+    cache = SimulationCache()
+    network.simulate(default_experiment(), cache=cache)
+    assert cache._units == {}
+
+
+def test_unit_draws_over_the_byte_limit_are_not_kept(monkeypatch):
+    monkeypatch.setattr(SimulationCache, "UNIT_BYTES_LIMIT", 3 * 256 * 256 * 4)
+    cache = SimulationCache(keep_unit_draws=True)
+    exp = default_experiment()
+    result = network.simulate(exp, cache=cache)
+    assert len(cache._units) == 3
+    fresh = network.simulate(exp)
+    assert all(np.array_equal(a.W, b.W) for a, b in zip(result.layers, fresh.layers))

@@ -19,6 +19,7 @@ import pytest
 from initviz.engine import initializers as init
 from initviz.engine.initializers import ALIASES, SCHEMES, Context, calculate_gain
 from initviz.errors import ExperimentError
+from initviz.engine.distributions import Distribution
 
 SHAPES = [(784, 256), (256, 784), (64, 64), (300, 10)]
 PARAM_SHAPES = [(100, 300), (300, 10)]  # one wide, one tall: fan_in != fan_out both ways
@@ -651,3 +652,27 @@ def test_unknown_scheme_with_a_non_string_name():
     with pytest.raises(ExperimentError) as err:
         init.resolve(3, {}, path=PATH)
     assert PATH in str(err.value) and "xavier_uniform" in str(err.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("law", [Distribution("normal", mean=0.25, std=0.0731), Distribution("uniform", low=-0.4, high=0.15)],
+                         ids=["normal", "uniform"])
+def test_sample_law_is_a_unit_draw_mapped_by_numpys_own_operations(law, dtype):
+    """The unit draw + affine map gives numpy's normal/uniform values bit for bit (float64), and
+    the float32 generators' values scaled in float32; a remembered unit gives the same array."""
+    from initviz.engine.initializers import sample_law
+    shape = (64, 48)
+    ours = sample_law(np.random.default_rng(9), shape, law, dtype)
+    rng = np.random.default_rng(9)
+    if dtype == np.float64:
+        theirs = rng.normal(law.mean, law.std, shape) if law.kind == "normal" else rng.uniform(law.low, law.high, shape)
+    else:
+        u = rng.standard_normal(shape, dtype=np.float32) if law.kind == "normal" else rng.random(shape, dtype=np.float32)
+        a, b = (law.std, law.mean) if law.kind == "normal" else (law.high - law.low, law.low)
+        theirs = u * np.float32(a) + np.float32(b)
+    assert ours.dtype == dtype and np.array_equal(ours, theirs)
+    kept = {}
+    remembered = sample_law(np.random.default_rng(9), shape, law, dtype,
+                            lambda name, make: kept.setdefault(name, make()))
+    again = sample_law(np.random.default_rng(123), shape, law, dtype, lambda name, make: kept[name])
+    assert np.array_equal(remembered, ours) and np.array_equal(again, ours)

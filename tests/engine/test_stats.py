@@ -118,3 +118,26 @@ def test_a_vanishing_float32_relu_net_is_summarised():
     for layer in stats.result_summaries(network.simulate(exp)):
         for summary in layer.values():
             assert summary.histogram.counts.sum() == summary.histogram.n_binned
+
+
+def test_preview_moments_of_a_huge_tensor_come_from_its_sample_counts_and_extremes_from_every_value():
+    v = np.random.default_rng(2).normal(0.5, 3.0, size=(400, 500)).astype(np.float32)
+    v[0, :5] = [np.nan, np.inf, -np.inf, 0.0, 0.0]
+    exact = stats.summarize(v, cap=1 << 14)
+    preview = stats.summarize(v, cap=1 << 14, sampled_moments=True)
+    for key in ("count", "min", "max", "n_nan", "n_posinf", "n_neginf", "n_inf", "frac_zero"):
+        assert preview.stats[key] == exact.stats[key]
+    finite = v[np.isfinite(v)]
+    sample = finite[stats._sample_indices(finite.size, 1 << 14)].astype(np.float64)
+    assert preview.stats["mean"] == pytest.approx(sample.mean(), rel=1e-9)
+    assert preview.stats["std"] == pytest.approx(sample.std(), rel=1e-9)
+    assert preview.stats["std"] == pytest.approx(3.0, rel=0.03)  # a 16k sample: within a few %
+    np.testing.assert_array_equal(preview.histogram.counts, exact.histogram.counts)
+    small = np.arange(100, dtype=np.float32)  # under the cap: exact either way
+    assert stats.summarize(small, cap=1 << 14, sampled_moments=True).stats == stats.summarize(small).stats
+
+
+def test_quantiles_read_off_counts_are_linear_within_the_bin_that_holds_them():
+    counts = np.array([0, 4, 0, 0, 6, 0])  # edges 0..6
+    assert stats._quantiles_from_counts(counts, 0.0, 6.0, (0.0, 0.25, 0.5, 0.7, 1.0)) == pytest.approx(
+        [1.0, 1 + 2.5 / 4, 4 + 1 / 6, 4.5, 5.0])
