@@ -16,6 +16,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from initviz.engine.frame import compute_frame  # noqa: E402
+from initviz.engine.memory import freeze_startup_objects  # noqa: E402
 from initviz.model.experiment import Component, Experiment, InputSpec, LayerSpec, default_experiment  # noqa: E402
 from initviz.ui.histograms import HistogramPanel  # noqa: E402
 from initviz.ui.main_window import MainWindow  # noqa: E402
@@ -67,6 +68,7 @@ def drag_latency(app: QApplication, experiment: Experiment, seconds: float, fold
     window = MainWindow(experiment, settings)
     window.resize(1600, 1000)
     window.show()
+    freeze_startup_objects()  # as the app does after showing its window
     wait_for_frame(app, window)
     doc = window.document
     n = len(experiment.layers)
@@ -142,6 +144,7 @@ def startup_ms(app: QApplication, folder: str) -> float:
     start = time.perf_counter()
     window = MainWindow(default_experiment(), QSettings(os.path.join(folder, "start.ini"), QSettings.Format.IniFormat))
     window.show()
+    freeze_startup_objects()
     wait_for_frame(app, window)
     window.repaint()
     elapsed = (time.perf_counter() - start) * 1000

@@ -52,3 +52,18 @@ def tune_allocator(threshold_bytes: int = ALLOCATOR_THRESHOLD_BYTES) -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, threshold_bytes)) and bool(mallopt(M_TRIM_THRESHOLD, threshold_bytes))
+
+
+def freeze_startup_objects() -> int:
+    """Collect once, then move every object alive now (the window, its items, the modules) out
+    of the garbage collector's view (``gc.freeze``), and return how many were frozen.
+
+    A full collection walks every tracked object: with the main window built, ~90,000 of them,
+    52 ms of a frozen GUI thread in the middle of a slider drag (measured on the 50 × 512 net;
+    ``make bench``). Frozen objects are still freed when their reference count drops; only
+    cycles among them would stay, and they live as long as the window does anyway.
+    """
+    import gc
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -9,6 +9,7 @@ import sys
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from initviz.engine.memory import freeze_startup_objects
 from initviz.model.experiment import Experiment
 from initviz.presets import load_preset
 from initviz.ui.main_window import MainWindow
@@ -39,6 +40,7 @@ def run_gui(experiment: Experiment, path: str | None = None, preset: str | None 
     if preset is not None:
         window.presets.show_banner(load_preset(preset))
     window.show()
+    freeze_startup_objects()  # no 50 ms full collections of the window's objects during a drag
     window.autosave.offer_recovery()  # work left by a crashed or killed session
     code = app.exec()
     window.deleteLater()  # destroyed before interpreter exit (see render)

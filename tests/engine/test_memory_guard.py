@@ -18,3 +18,22 @@ def test_cli_tunes_the_allocator_once_at_start(monkeypatch, capsys):
     monkeypatch.setattr(cli, "tune_allocator", lambda: calls.append(1) or True)
     assert cli.main(["stats", "--json"]) == 0
     assert calls == [1]
+def test_freezing_start_up_objects_leaves_later_cycles_collectable():
+    import gc
+    import weakref
+
+    from initviz.engine.memory import freeze_startup_objects
+
+    class Node:
+        pass
+    try:
+        frozen = freeze_startup_objects()
+        assert frozen == gc.get_freeze_count() > 1000  # the interpreter's and pytest's objects at least
+        node = Node()
+        node.me = node  # a cycle made after the freeze
+        alive = weakref.ref(node)
+        del node
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
