@@ -115,9 +115,12 @@ class PhasePlot:
         self.image.setLookupTable(cmap.getLookupTable(nPts=256))
         self.image.setLevels((-CLIP, CLIP))
         self.plot.vb.addItem(self.image)
-        self.outside = []  # σ_w² < 0 and σ_b² < 0: the margin that keeps a point on an axis whole
-        for rect in (QRectF(-1e9, -1e9, 1e9, 2e9), QRectF(-1e9, -1e9, 2e9, 1e9)):
-            item = QGraphicsRectItem(rect)
+        # σ_w² < 0 and σ_b² < 0: the margin that keeps a point on an axis whole; sized to the data
+        # range by _fit_range (rectangles of ±1e9 overflowed Qt's raster coordinates on a 0…500 ×
+        # 0…0.5 map and covered all of it but the σ_b² = 0 row)
+        self.outside = []
+        for _ in range(2):
+            item = QGraphicsRectItem()
             item.setBrush(QBrush(QColor(hs.CELL_BACKGROUND)))
             item.setPen(NO_PEN)
             item.setZValue(5)
@@ -268,3 +271,7 @@ class PhasePlot:
         pad_x = PAD_PX * (x1 - x0) / max(vb.width() - PAD_PX, 1.0)
         pad_y = PAD_PX * (y1 - y0) / max(vb.height() - PAD_PX, 1.0)
         vb.setRange(xRange=(x0 - pad_x, x1), yRange=(y0 - pad_y, y1), padding=0.0)
+        wx, wy = x1 - x0, y1 - y0  # the margins reach a whole range beyond the view on every side
+        left, below = self.outside
+        left.setRect(QRectF(x0 - 2 * wx, y0 - 2 * wy, max(2 * wx - x0, 0.0), 5 * wy))
+        below.setRect(QRectF(x0 - 2 * wx, y0 - 2 * wy, 5 * wx, max(2 * wy - y0, 0.0)))

@@ -91,6 +91,21 @@ def test_image_shades_ordered_below_the_critical_line_and_chaotic_above_it(qtbot
     assert chaotic.red() > chaotic.blue() + 40  # ... and orange across the line
 
 
+def test_a_far_chaotic_net_is_shaded_over_the_whole_map_not_only_its_bottom_row(qtbot):
+    # σ_w² = 256 puts the σ_w² axis at 0…500 against σ_b² 0…0.5: margin rectangles of ±1e9
+    # overflowed Qt's raster coordinates there and hid all but the σ_b² = 0 row of the image
+    exp = experiment({"name": "normal", "std": 16 / math.sqrt(32)}, "relu")
+    view, _ = make_view(qtbot, exp)
+    (x0, x1), (y0, y1) = view.plot.vb.viewRange()
+    assert x1 > 300 and y1 < 1
+    for fx in (0.25, 0.5, 0.75):  # clear of the region label (top right) and the point's (bottom)
+        for fy in (0.3, 0.5, 0.7):
+            colour = pixel(view, x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
+            assert colour.red() > colour.blue() + 40, (fx, fy, colour.name())  # chaotic orange
+    margin = pixel(view, x0 + 0.5 * (x1 - x0), y0 + 0.2 * (0 - y0))  # σ_b² < 0: the grey margin
+    assert abs(margin.red() - margin.blue()) < 30
+
+
 def test_critical_curve_is_at_one_for_tanh_and_two_for_relu(qtbot, tanh_case, relu_case):
     for (exp, frame), at_zero in ((tanh_case, 1.0), (relu_case, 2.0)):
         view, _ = make_view(qtbot, exp, frame)
