@@ -209,7 +209,8 @@ def forward(x: np.ndarray, params: list[LayerParameters], cancel: Callable[[], b
     for layer in params[len(acts):]:
         _poll(cancel)
         z = a @ layer.W
-        z += layer.b
+        if layer.b.any():  # a zero bias (the default) adds nothing but a pass over z
+            z += layer.b
         a = layer.activation.forward(z, layer.activation_params)
         zs.append(z)
         acts.append(a)

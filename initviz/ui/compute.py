@@ -16,7 +16,6 @@ simulated and replaces the preview; a newer edit cancels that refinement at once
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import threading
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from initviz.engine import blas, network
+from initviz.engine import network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
 from initviz.engine.stats import KINDS
@@ -56,12 +55,9 @@ class _Job(QRunnable):
     def run(self) -> None:
         request = self.request
         try:
-            # A preview (a drag is on) leaves the other core to the GUI thread, which paints meanwhile;
-            # a full frame keeps both, and its numbers are those of the CLI to the last bit.
-            with blas.single_thread() if request.rows is not None else contextlib.nullcontext():
-                frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,
-                                      kinds=request.kinds, rows=request.rows, extras=request.extras,
-                                      similarity_layer=request.similarity_layer)
+            frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,
+                                  kinds=request.kinds, rows=request.rows, extras=request.extras,
+                                  similarity_layer=request.similarity_layer)
         except network.Cancelled:
             frame = None
         except Exception as err:  # shown to the user; the app goes on

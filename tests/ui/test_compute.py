@@ -1,6 +1,5 @@
 """The compute controller: debounced, one worker, coalesced requests, stale results dropped."""
 
-from initviz.engine import blas
 from initviz.engine.frame import compute_frame
 from initviz.model.experiment import default_experiment
 from initviz.ui.compute import ComputeController
@@ -87,8 +86,7 @@ def test_a_drag_gets_previews_on_the_first_rows_then_the_full_batch(qtbot):
     last = base.replace(seed=5)
     assert shown[-1].preview_of is None and shown[-1].loss == compute_frame(last).loss  # refined when edits stop
     rows = ComputeController.MIN_PREVIEW_ROWS
-    with blas.single_thread():  # as the worker runs previews (BLAS splits work by thread count: last bits)
-        expected = compute_frame(last.replace(input=last.input.__class__(last.input.features, rows)))
+    expected = compute_frame(last.replace(input=last.input.__class__(last.input.features, rows)))
     preview_of_last = [f for f in previews if f.loss == expected.loss]
     assert preview_of_last, "the preview is the simulation of the first rows of the batch"
     assert preview_of_last[0].layers[2].summaries["activations"].stats == \
