@@ -158,6 +158,8 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
         else:
             mean, std = _moments(sample)
         lo, hi = (float(finite.min()), float(finite.max())) if n_finite else (None, None)
+        if not exact and std == 0.0 and n_finite and lo != hi:
+            mean, std = _moments(finite)  # the sample missed every other value: "constant" would be wrong
         if n_finite and lo == hi:
             std = 0.0  # exactly: a constant tensor (the symmetry case) has no spread at all
         stats: dict[str, Any] = {

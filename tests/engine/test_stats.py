@@ -141,3 +141,12 @@ def test_quantiles_read_off_counts_are_linear_within_the_bin_that_holds_them():
     counts = np.array([0, 4, 0, 0, 6, 0])  # edges 0..6
     assert stats._quantiles_from_counts(counts, 0.0, 6.0, (0.0, 0.25, 0.5, 0.7, 1.0)) == pytest.approx(
         [1.0, 1 + 2.5 / 4, 4 + 1 / 6, 4.5, 5.0])
+
+
+def test_a_preview_never_calls_a_tensor_constant_that_is_not():
+    a = np.zeros((64, 4096), dtype=np.float32)
+    sampled_columns = set((stats._sample_indices(a.size, 1 << 14) % 4096).tolist())
+    missed = min(set(range(4096)) - sampled_columns)
+    a[:, missed] = 1.0  # one live unit, which the fixed 16 k sample misses
+    s = stats.summarize(a, cap=1 << 14, sampled_moments=True)
+    assert s.stats["std"] == pytest.approx(float(a.astype(np.float64).std()), rel=1e-9) and s.stats["std"] > 0
