@@ -120,7 +120,8 @@ def weight_law(experiment: Any, index: int) -> Distribution:
         return scheme.law(p, ctx)
 
 
-def draw_layer(experiment: Any, index: int, units: initializers.UnitDraws = initializers.fresh_draws) -> LayerParameters:
+def draw_layer(experiment: Any, index: int,
+               units: initializers.UnitDraws = initializers.fresh_draws) -> LayerParameters:
     """Draw W (fan_in, fan_out) and b (fan_out,) of layer ``index`` from its own streams
     (``units``: a memo of unit draws, as in ``initializers.sample_law``)."""
     spec = experiment.layers[index]

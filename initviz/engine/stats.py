@@ -109,7 +109,10 @@ def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[f
         before = float(cumulative[k - 1]) if k else 0.0
         frac = (target - before) / float(counts[k]) if counts[k] else 0.0
         position = (k + min(max(frac, 0.0), 1.0)) / width
-        out.append(lo + position * (hi - lo) if math.isfinite(hi - lo) else 2.0 * (lo * 0.5 + position * (hi * 0.5 - lo * 0.5)))
+        if math.isfinite(hi - lo):
+            out.append(lo + position * (hi - lo))
+        else:  # a span beyond float64: halved (exactly) and doubled back
+            out.append(2.0 * (lo * 0.5 + position * (hi * 0.5 - lo * 0.5)))
     return out
 
 
@@ -136,9 +139,10 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
     """count, mean, std, min, max, p01, p99, frac_zero, n_nan, n_inf (n_posinf, n_neginf).
 
     A finite sum proves every value finite (NaN or ±inf would poison it), so the common case
-    skips the masks. ``sampled_moments`` (previews): mean and std of a tensor over ``cap``
-    come from the same fixed sample as its histogram, summed in its own dtype; counts,
-    extremes and frac_zero still use every value."""
+    skips the masks (a preview's check sums in the tensor's own dtype). ``sampled_moments``
+    (previews): mean and std of a tensor over ``cap`` come from the same fixed sample as its
+    histogram (unless that sample looks constant while the tensor is not); counts, extremes
+    and frac_zero still use every value."""
     flat = values.ravel()
     exact = not sampled_moments or flat.size <= cap
     with np.errstate(all="ignore"):
