@@ -183,8 +183,11 @@ def go_to(document: Document, lesson: Lesson, index: int, shown: int | None = No
 
     ``shown`` is the step on screen before: when ``index`` is the next one and the document
     still shows ``shown`` unchanged, the step's own edit is applied (its ordinary undo label);
-    otherwise the whole state is swapped in as one "Lesson: step k" undo step."""
+    otherwise the whole state is swapped in as one "Lesson: step k" undo step. The document
+    lets go of its file: the lesson's experiment is not the user's, so Save asks where to put it
+    instead of overwriting the file that was open (undo still brings the file's experiment back)."""
     step = lesson.steps[index]
+    document.path = None
     if isinstance(step.action, LoadPreset):
         step.action.apply(document, load)
     elif shown is not None and shown == index - 1 and document.experiment == state_at(lesson, shown, load):

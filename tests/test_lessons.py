@@ -120,3 +120,15 @@ def test_set_depth_keeps_the_output_layer_and_refuses_a_stack_too_small():
 def test_a_step_out_of_range_is_refused_with_the_range():
     with pytest.raises(lessons.ExperimentError, match="has steps 0 to"):
         lessons.state_at(LESSONS[0], len(LESSONS[0].steps))
+
+
+def test_a_lesson_lets_go_of_the_open_file_so_save_cannot_overwrite_it(tmp_path):
+    from initviz.model.experiment import to_dict
+    mine = default_experiment().replace(name="my net", seed=7)
+    path = tmp_path / "mine.json"
+    document = Document(mine, str(path))
+    lessons.go_to(document, LESSONS[0], 0)
+    assert document.path is None  # Save now asks where; the user's file is not the lesson's
+    while document.can_undo:
+        document.undo()
+    assert to_dict(document.experiment) == to_dict(mine)  # undo still brings the user's net back
