@@ -102,7 +102,7 @@ def _relu(z: Array, p: Mapping[str, Any]) -> Array:
 
 def _leaky_relu(z: Array, slope: float) -> Array:
     if slope == 0.0:
-        return np.clip(z, _one(z, 0.0), _one(z, np.inf))  # 0·(−inf) would be NaN
+        return _relu(z, {})  # slope·z: 0·(−inf) would be NaN
     # max(z, slope·z) for slope <= 1, min for slope > 1: the same value as the two-branch formula
     return (np.maximum if slope <= 1.0 else np.minimum)(z, slope * z)
 

@@ -77,6 +77,7 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
             raise ValueError(f"rows: got {rows}; allowed: 1 to the batch size {batch}")
         experiment, preview_of = experiment.replace(input=dataclasses.replace(experiment.input, batch=rows)), batch
         cap = PREVIEW_CAP
+    preview = preview_of is not None
     cache = cache or SimulationCache()
     result = network.simulate(experiment, memory_budget=memory_budget, cancel=cancel, cache=cache,
                               weight_grads="weight_grads" in kinds)
@@ -92,8 +93,8 @@ def compute_frame(experiment: Any, bins: int = stats.DEFAULT_BINS, memory_budget
             arrays.append(array)
             if kind in kinds:
                 summaries[kind] = cache.summary(
-                    array, f"{kind}/{bins}/{cap}/{preview_of is not None}",
-                    lambda: stats.layer_summaries(layer, (kind,), bins, cap, preview_of is not None)[kind])
+                    array, f"{kind}/{bins}/{cap}/{preview}",
+                    lambda: stats.layer_summaries(layer, (kind,), bins, cap, preview)[kind])
                 nonfinite += summaries[kind].stats["n_nan"] + summaries[kind].stats["n_inf"]
             else:
                 nonfinite += cache.summary(array, "nonfinite", lambda: stats.count_nonfinite(array))

@@ -108,6 +108,7 @@ earlier call (``SimulationCache.unit_draws``); never written to."""
 
 
 def fresh_draws(name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """The ``units`` that remembers nothing: every unit draw is drawn."""
     return make()
 
 

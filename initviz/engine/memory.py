@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
@@ -63,7 +65,6 @@ def freeze_startup_objects() -> int:
     ``make bench``). Frozen objects are still freed when their reference count drops; only
     cycles among them would stay, and they live as long as the window does anyway.
     """
-    import gc
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

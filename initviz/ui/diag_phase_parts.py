@@ -271,7 +271,7 @@ class PhasePlot:
         pad_x = PAD_PX * (x1 - x0) / max(vb.width() - PAD_PX, 1.0)
         pad_y = PAD_PX * (y1 - y0) / max(vb.height() - PAD_PX, 1.0)
         vb.setRange(xRange=(x0 - pad_x, x1), yRange=(y0 - pad_y, y1), padding=0.0)
-        wx, wy = x1 - x0, y1 - y0  # the margins reach a whole range beyond the view on every side
+        wx, wy = x1 - x0, y1 - y0  # the margins reach two ranges beyond the view on every side
         left, below = self.outside
         left.setRect(QRectF(x0 - 2 * wx, y0 - 2 * wy, max(2 * wx - x0, 0.0), 5 * wy))
         below.setRect(QRectF(x0 - 2 * wx, y0 - 2 * wy, 5 * wx, max(2 * wy - y0, 0.0)))
