@@ -28,7 +28,8 @@ from initviz.engine.diagnosis import Diagnosis, Fix
 from initviz.model.document import Document, Event
 from initviz.model.experiment import parse_experiment, to_dict
 from initviz.ui import histogram_style as hs
-from initviz.ui.diag_advisor_card import BODY_PT, AdvisorCard, set_text, text_label
+from initviz.ui.diag_advisor_card import BODY_PT, AdvisorCard, text_label
+from initviz.ui.quiet import set_text
 from initviz.ui.refusal import ERROR_STYLE, apply_edit
 
 HEALTHY = ("#2e7d32", "#e8f5e9")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from initviz.engine import advisor_wording as say
 from initviz.engine.diagnosis import Diagnosis, Fix
 from initviz.ui import histogram_style as hs
+from initviz.ui.quiet import set_text
 from initviz.ui.refusal import ERROR_STYLE
 
 BODY_PT, TITLE_PT = 12, 13  # projector-first: nothing below 11 pt
@@ -79,12 +80,6 @@ def text_label(point_size: int, bold: bool = False, selectable: bool = False, ri
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                       | Qt.TextInteractionFlag.TextSelectableByKeyboard)
     return label
-
-
-def set_text(label: QLabel, text: str) -> None:
-    """Set ``text`` unless it is already shown."""
-    if label.text() != text:  # setText relayouts even when nothing changed
-        label.setText(text)
 
 
 class WrappingButton(QPushButton):

@@ -53,6 +53,8 @@ class LayerTableModel(QAbstractTableModel):
     """Rows are layers (the vertical header is the index); columns units, activation, init, bias.
     Units are editable in place."""
 
+    MAX_CELL_SIGNALS = 256  # beyond this many changed cells, one range signal repaints the table
+
     def __init__(self, document: Document, parent=None):
         super().__init__(parent)
         self._document = document
@@ -155,9 +157,8 @@ class LayerTableModel(QAbstractTableModel):
         elif event.kind == "moved":
             self._apply_permutation(event.order, new)
         elif event.kind == "changed":
-            self._layers = new
-            for start, end in _runs(event.indices):
-                self.dataChanged.emit(self.index(start, 0), self.index(end, len(COLUMNS) - 1))
+            old, self._layers = self._layers, new
+            self._emit_changed(old, event.indices)
         elif event.kind == "reset":
             self.beginResetModel()
             self._layers = new
@@ -166,6 +167,20 @@ class LayerTableModel(QAbstractTableModel):
             self.beginResetModel()
             self._layers = new
             self.endResetModel()
+
+    def _emit_changed(self, old: list[LayerSpec], rows: tuple[int, ...]) -> None:
+        """dataChanged for the cells whose field changed, one by one: a view repaints a single
+        cell alone but all of itself for a range (a gain drag over 50 layers changes one
+        column: 50 cells, not the whole table, 60 times a second). Very many cells: one range."""
+        cells = [(row, column) for row in rows if row < len(old) for column, field in enumerate(COLUMNS)
+                 if getattr(old[row], field) != getattr(self._layers[row], field)]
+        if len(cells) > self.MAX_CELL_SIGNALS:
+            for start, end in _runs(rows):
+                self.dataChanged.emit(self.index(start, 0), self.index(end, len(COLUMNS) - 1))
+            return
+        for row, column in cells:
+            cell = self.index(row, column)
+            self.dataChanged.emit(cell, cell)
 
     def _renumber_from(self, row: int) -> None:
         """The vertical header (layer index) of every row from ``row`` down shows a new number."""

@@ -19,6 +19,7 @@ from initviz.errors import ExperimentError
 from initviz.model.experiment import Experiment, TrainingSpec
 from initviz.ui import histogram_style as hs
 from initviz.ui.concepts import tip
+from initviz.ui.quiet import set_style, set_text
 from initviz.ui.race_schemes import BODY_CSS, BODY_PT, INVALID_FIELD, SchemeList
 from initviz.ui.race_worker import DEFAULT_TARGET_FRACTION, parse_target
 from initviz.ui.refusal import ERROR_STYLE
@@ -102,14 +103,14 @@ class RaceControls(QScrollArea):
             except ExperimentError as err:
                 reason = f"Refused — {err}"
         bad_target = reason.startswith("Refused — target loss")
-        self.target.setStyleSheet((INVALID_FIELD if bad_target else "") + BODY_CSS)
+        set_style(self.target, (INVALID_FIELD if bad_target else "") + BODY_CSS)
         if not running:
             self.show_error(reason)
         self.run_button.setEnabled(not running and not reason)
         return reason
 
     def show_error(self, text: str) -> None:
-        self.error.setText(text)
+        set_text(self.error, text)
         self.error.setVisible(bool(text))
 
     def set_running(self, running: bool, text: str) -> None:
@@ -128,13 +129,13 @@ class RaceControls(QScrollArea):
 
     def show_context(self, experiment: Experiment, target: float | None, chance: float | None) -> None:
         """The settings sentence and, once a race told it, the target the runs are judged by."""
-        self.settings_line.setText(settings_text(experiment))
+        set_text(self.settings_line, settings_text(experiment))
         if chance is None or target is None:
             return
         chance_text = hs.format_number(chance)
         auto = not self.target.text().strip()
-        self.target_note.setText(f"= {hs.format_number(target)} ({DEFAULT_TARGET_FRACTION:g} × chance {chance_text})"
-                                 if auto else f"chance loss {chance_text}")
+        set_text(self.target_note, f"= {hs.format_number(target)} ({DEFAULT_TARGET_FRACTION:g} × chance {chance_text})"
+                 if auto else f"chance loss {chance_text}")
 
     def target_value(self, fallback: Any = None) -> float | None:
         """The field's target (None: the engine's default); ``fallback`` when it is invalid."""

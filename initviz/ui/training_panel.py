@@ -21,6 +21,7 @@ import pyqtgraph as pg
 from initviz.engine.training import DEFAULT_SNAPSHOT_KINDS
 from initviz.ui import histogram_style as hs
 from initviz.ui.concepts import tip
+from initviz.ui.quiet import set_style, set_text
 from initviz.ui.training_controller import LIVE, RESUMABLE, TrainingController
 from initviz.ui.training_plots import AccuracyPlot, BandsPlot, LossPlot, RatioPlot
 from initviz.ui.training_regions import RegionsView
@@ -47,6 +48,7 @@ class TrainingPanel(QWidget):
         self.document, self.controller = document, controller
         self._history: Any = None  # the current run's latest History
         self._info: Any = None  # its RunInfo
+        self._plan_shown: tuple | None = None  # (steps, layer labels) the plan was drawn for
         self._labels: list[str] = []  # its layers' labels
         self.setFont(hs.font(UI_PT))
         self.actions_by_name = self._build_actions()
@@ -154,26 +156,38 @@ class TrainingPanel(QWidget):
     # --- from the controller ----------------------------------------------------------------
 
     def _show_plan(self) -> None:
-        """Before the first run: axes and choices for what Start would train."""
+        """Before the first run: axes and choices for what Start would train (redone only
+        when those change: every edit of an idle document asks)."""
         experiment = self.document.experiment
-        total = planned_steps(experiment)
+        total, labels = planned_steps(experiment), layer_labels(experiment)
+        if (total, labels) == self._plan_shown:
+            return
+        self._plan_shown = (total, labels)
         for plot in (self.loss, self.accuracy, self.ratio, self.bands):
             plot.set_steps(total or 100)
         self.progress_bar.setRange(0, max(total or 1, 1))
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("%v / %m steps" if total else "no data set")
-        self._fill_layers(layer_labels(experiment))
+        self._fill_layers(labels)
 
     def _fill_layers(self, labels: list[str]) -> None:
-        chosen = self.layer_box.currentIndex()
-        keep = 0 <= chosen < len(labels) and self.layer_box.count() == len(labels)
-        self.layer_box.blockSignals(True)
-        self.layer_box.clear()
-        for i, label in enumerate(labels):
-            self.layer_box.addItem(label, i)
-        self.layer_box.setCurrentIndex(chosen if keep else (len(labels) - 1) // 2)
-        self.layer_box.blockSignals(False)
-        self.ratio.choose(self.layer_box.currentIndex())
+        """The layer chooser's entries: renamed in place when only labels changed (a gain drag
+        renames every layer 60 times a second), rebuilt when the layer count did."""
+        box = self.layer_box
+        chosen = box.currentIndex()
+        keep = 0 <= chosen < len(labels) and box.count() == len(labels)
+        box.blockSignals(True)
+        if keep:
+            for i, label in enumerate(labels):
+                if box.itemText(i) != label:
+                    box.setItemText(i, label)
+        else:
+            box.clear()
+            for i, label in enumerate(labels):
+                box.addItem(label, i)
+            box.setCurrentIndex((len(labels) - 1) // 2)
+        box.blockSignals(False)
+        self.ratio.choose(box.currentIndex())
 
     def _on_state(self, state: str) -> None:
         if state == "idle" and self._info is None:
@@ -187,13 +201,13 @@ class TrainingPanel(QWidget):
 
     def _on_status(self, text: str) -> None:
         warning = text.startswith("⚠")
-        self.status_label.setText(text)
-        self.status_label.setStyleSheet(f"color: {hs.BADGE if warning else hs.TEXT}; padding: 2px; "
-                                        f"font-size: {UI_PT}pt;")
+        set_text(self.status_label, text)
+        set_style(self.status_label, f"color: {hs.BADGE if warning else hs.TEXT}; padding: 2px; "
+                                     f"font-size: {UI_PT}pt;")
 
     def _on_run(self, run_id: int, info: Any) -> None:
         """A new run: clear the pictures and size them for it."""
-        self._info, self._history = info, None
+        self._info, self._history, self._plan_shown = info, None, None
         self._labels = layer_labels(info.experiment)
         self.loss.note.hide()
         for plot in (self.loss, self.accuracy, self.ratio, self.bands):

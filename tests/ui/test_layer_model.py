@@ -97,3 +97,22 @@ def test_cannot_delete_the_last_layer(qtbot):
     panel.select([0])
     panel.delete()
     assert len(doc.experiment.layers) == 1 and errors
+
+
+def test_an_edit_signals_only_the_cells_it_changed():
+    """A view repaints a single cell alone but all of itself for a range: a gain drag over every
+    layer must name the init cells only, one by one."""
+    doc = Document(experiment(5))
+    model = LayerTableModel(doc)
+    signals = []
+    model.dataChanged.connect(lambda a, b, *_: signals.append(((a.row(), a.column()), (b.row(), b.column()))))
+    doc.set_layer_param(range(5), "init", "gain", 0.8)
+    assert signals == [((r, 2), (r, 2)) for r in range(5)]
+    assert model.data(model.index(3, 2)) == "xavier_uniform(gain=0.8)"
+    signals.clear()
+    doc.set_layer_field([1, 3], "activation", "relu")
+    assert signals == [((1, 1), (1, 1)), ((3, 1), (3, 1))]
+    signals.clear()
+    model.MAX_CELL_SIGNALS = 3  # beyond it: one range per run of rows
+    doc.set_layer_param(range(5), "init", "gain", 0.9)
+    assert signals == [((0, 0), (4, 3))]

@@ -207,3 +207,16 @@ def test_trailing_mean_and_log_ticks():
     assert axis.logTickStrings(major[1], 1, 1) == ["1e−6", "0.0001", "0.01", "1"]
     major, minor = axis.logTickValues(-1.5, 0.2, 300, None)
     assert major[1] == [-1.0, 0.0] and axis.logTickStrings(minor[1], 1, 1)[:4] == ["", "0.05", "", ""]
+
+
+def test_the_layer_chooser_follows_edits_and_keeps_the_chosen_layer(qtbot, make_panel):
+    panel = make_panel(spirals())
+    document, box = panel.document, panel.layer_box
+    box.setCurrentIndex(0)
+    document.set_layer_field([0, 1], "units", 33)  # relabels layers, same count: renamed in place
+    assert [box.itemText(i) for i in range(box.count())] == [
+        layer_label(i, layer) for i, layer in enumerate(document.experiment.layers)]
+    assert box.currentIndex() == 0
+    document.insert_layers(0, [document.experiment.layers[0]])  # another count: rebuilt, the middle chosen
+    assert box.count() == len(document.experiment.layers)
+    assert box.currentIndex() == (box.count() - 1) // 2
