@@ -16,7 +16,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from initviz.engine.blas_threads import leave_a_core_for_the_gui  # noqa: E402
 from initviz.engine.frame import compute_frame  # noqa: E402
 from initviz.engine.memory import freeze_startup_objects  # noqa: E402
 from initviz.model.experiment import Component, Experiment, InputSpec, LayerSpec, default_experiment  # noqa: E402
@@ -161,7 +160,6 @@ def startup_ms(app: QApplication, folder: str) -> float:
 
 def gui_figures(repeats: int, drag_seconds: float) -> dict[str, Any]:
     app = QApplication.instance() or QApplication([])
-    leave_a_core_for_the_gui()  # as the app does at start-up (after the engine figures: they keep every core)
     with tempfile.TemporaryDirectory() as folder:
         return {
             "startup_to_first_frame_ms": startup_ms(app, folder),

@@ -31,11 +31,11 @@ import signal
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
-from initviz.engine.blas_threads import THREAD_VARIABLES
 from initviz.errors import ExperimentError, join_path
 from initviz.sweep.cells import Cell
 from initviz.sweep.metrics import measure
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 CONNECT_TIMEOUT_S = 30.0  # how long to try reaching a Dask scheduler
 Results = Iterator[tuple[Cell, dict]]
 
@@ -49,8 +49,8 @@ def _worker_start() -> None:
 def _one_blas_thread() -> Iterator[None]:
     """Set the BLAS thread variables to 1 while worker processes are started (they read them
     when numpy loads, before any initializer could run), then restore ours."""
-    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    os.environ.update({k: "1" for k in THREAD_VARIABLES})
+    saved = {k: os.environ.get(k) for k in BLAS_THREAD_VARIABLES}
+    os.environ.update({k: "1" for k in BLAS_THREAD_VARIABLES})
     try:
         yield
     finally:

@@ -9,7 +9,6 @@ import sys
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from initviz.engine.blas_threads import leave_a_core_for_the_gui
 from initviz.engine.memory import freeze_startup_objects
 from initviz.model.experiment import Experiment
 from initviz.presets import load_preset
@@ -37,7 +36,6 @@ def run_gui(experiment: Experiment, path: str | None = None, preset: str | None 
     """Show the main window on ``experiment`` and run the event loop; ``preset``: the name of the
     preset ``experiment`` came from (``initviz --preset NAME``), whose explanation the window shows."""
     app = application()
-    leave_a_core_for_the_gui()  # before the worker's first product: the GUI thread keeps a core
     window = MainWindow(experiment, user_settings(), path=path)
     if preset is not None:
         window.presets.show_banner(load_preset(preset))
