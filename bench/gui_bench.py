@@ -21,6 +21,7 @@ from initviz.engine.memory import freeze_startup_objects  # noqa: E402
 from initviz.model.experiment import Component, Experiment, InputSpec, LayerSpec, default_experiment  # noqa: E402
 from initviz.ui.histograms import HistogramPanel  # noqa: E402
 from initviz.ui.main_window import MainWindow  # noqa: E402
+from initviz.ui.thread_priority import lower_other_threads  # noqa: E402
 
 PANEL_CASES = {10: (10, ("activations",)), 30: (10, ("weights", "activations", "activation_grads")),
                60: (12, ("weights", "preactivations", "activations", "activation_grads", "weight_grads"))}
@@ -159,6 +160,7 @@ def startup_ms(app: QApplication, folder: str) -> float:
 
 
 def gui_figures(repeats: int, drag_seconds: float) -> dict[str, Any]:
+    lower_other_threads()  # as the app does at start-up: numpy's BLAS helpers yield to the GUI thread
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         return {

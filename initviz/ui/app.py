@@ -13,6 +13,7 @@ from initviz.engine.memory import freeze_startup_objects
 from initviz.model.experiment import Experiment
 from initviz.presets import load_preset
 from initviz.ui.main_window import MainWindow
+from initviz.ui.thread_priority import lower_other_threads
 
 
 def user_settings() -> QSettings:
@@ -35,6 +36,7 @@ def application() -> QApplication:
 def run_gui(experiment: Experiment, path: str | None = None, preset: str | None = None) -> int:
     """Show the main window on ``experiment`` and run the event loop; ``preset``: the name of the
     preset ``experiment`` came from (``initviz --preset NAME``), whose explanation the window shows."""
+    lower_other_threads()  # numpy's BLAS helpers yield to the GUI thread (before Qt's threads exist)
     app = application()
     window = MainWindow(experiment, user_settings(), path=path)
     if preset is not None:

@@ -27,6 +27,7 @@ from initviz.engine import network
 from initviz.engine.cache import SimulationCache
 from initviz.engine.frame import compute_frame
 from initviz.engine.stats import KINDS
+from initviz.ui.thread_priority import lower_this_thread
 from initviz.ui.worker_errors import failure_message
 
 
@@ -53,6 +54,7 @@ class _Job(QRunnable):
         self.request, self.signals, self.cancelled, self.cache = request, signals, cancelled, cache
 
     def run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first
         request = self.request
         try:
             frame = compute_frame(request.experiment, cancel=self.cancelled.is_set, cache=self.cache,

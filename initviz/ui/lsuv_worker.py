@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import lsuv, network
 from initviz.errors import ExperimentError
+from initviz.ui.thread_priority import lower_this_thread
 from initviz.ui.worker_errors import failure_message
 from initviz.model.experiment import Experiment
 
@@ -64,6 +65,7 @@ class LsuvJob(QRunnable):
         return self.cancel.is_set()
 
     def run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first
         try:
             result = lsuv.lsuv(self.experiment, self.tol, self.max_iter, cancel=self._poll)
         except network.Cancelled:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import losses, race, training
 from initviz.errors import ExperimentError
+from initviz.ui.thread_priority import lower_this_thread
 from initviz.ui.worker_errors import failure_message
 
 DEFAULT_SCHEMES = "zeros,normal(std=0.01),normal(std=1),xavier_uniform,kaiming_normal,lecun_normal,orthogonal"
@@ -147,6 +148,7 @@ class RaceJob(QRunnable):
         self.cancel, self.signals, self.snapshot_kinds = cancel, signals, tuple(snapshot_kinds)
 
     def run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first
         try:
             outcome = run_race(self.experiment, self.schemes, self.target, self.cancel.is_set,
                                lambda p: self.signals.progress.emit(self.race_id, p), self.snapshot_kinds)

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from initviz.engine import losses, training
+from initviz.ui.thread_priority import lower_this_thread
 from initviz.ui.worker_errors import failure_message
 
 ALL = -1  # a job target: every remaining step
@@ -111,6 +112,7 @@ class TrainingJob(QRunnable):
         self.signals, self.chunk_s, self.resolution, self.memory_budget = signals, chunk_s, resolution, memory_budget
 
     def run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first
         run_id = self.run_.run_id
         try:
             if self.run_.trainer is None:
