@@ -25,25 +25,34 @@ def _supported() -> bool:
 
 
 def _lower(thread_id: int, niceness: int) -> bool:
-    """Raise a thread's niceness to ``niceness`` (never lower it: that needs privileges)."""
+    """Raise a thread's niceness to ``niceness`` (never lower it: that needs privileges); True
+    when it was raised. Refusals are ignored: the thread has ended meanwhile, or the system
+    does not let this process change it (EPERM, EACCES)."""
     try:
-        if os.getpriority(os.PRIO_PROCESS, thread_id) < niceness:
-            os.setpriority(os.PRIO_PROCESS, thread_id, niceness)
+        if os.getpriority(os.PRIO_PROCESS, thread_id) >= niceness:
+            return False
+        os.setpriority(os.PRIO_PROCESS, thread_id, niceness)
         return True
-    except OSError:  # the thread has ended meanwhile
+    except OSError:
         return False
 
 
 def lower_this_thread(niceness: int = BACKGROUND_NICENESS) -> bool:
-    """Run the calling thread (a background job's) at ``niceness``; False where unsupported."""
+    """Run the calling thread (a background job's) at ``niceness`` at least; True when lowered
+    now, False when it already was or where this is not supported."""
     return _supported() and _lower(threading.get_native_id(), niceness)
 
 
 def lower_other_threads(niceness: int = BACKGROUND_NICENESS) -> int:
-    """Run every other thread of the process at ``niceness``; returns how many. Called by the
-    GUI thread at start-up, before Qt starts threads of its own, these are numpy's BLAS helpers
-    (OpenBLAS starts them when numpy is imported)."""
+    """Run every other thread of the process at ``niceness`` at least; returns how many were
+    lowered now. Called by the GUI thread at start-up, before Qt starts threads of its own,
+    these are numpy's BLAS helpers (OpenBLAS starts them when numpy is imported). Without a
+    readable /proc (some sandboxes) nothing happens."""
     if not _supported():
         return 0
+    try:
+        tasks = [int(task) for task in os.listdir("/proc/self/task")]
+    except OSError:
+        return 0
     me = threading.get_native_id()
-    return sum(_lower(int(task), niceness) for task in os.listdir("/proc/self/task") if int(task) != me)
+    return sum(_lower(task, niceness) for task in tasks if task != me)

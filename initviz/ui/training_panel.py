@@ -207,7 +207,7 @@ class TrainingPanel(QWidget):
 
     def _on_run(self, run_id: int, info: Any) -> None:
         """A new run: clear the pictures and size them for it."""
-        self._info, self._history, self._plan_shown = info, None, None
+        self._info, self._history = info, None
         self._labels = layer_labels(info.experiment)
         self.loss.note.hide()
         for plot in (self.loss, self.accuracy, self.ratio, self.bands):
