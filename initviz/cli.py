@@ -297,9 +297,13 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="initviz", description="A laboratory for weight initialization.")
+    parser = argparse.ArgumentParser(
+        prog="initviz", description="A laboratory for weight initialization.",
+        usage="initviz [-h] [--version] [COMMAND] [EXP.json | --preset NAME] [options]",
+        epilog="Without a COMMAND, initviz opens the desktop app: `initviz`, `initviz EXP.json`, "
+               "`initviz --preset NAME`. `initviz COMMAND -h` shows a command's options.")
     parser.add_argument("--version", action="version", version=f"initviz {initviz.__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="initviz")  # "usage: initviz stats …"
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)

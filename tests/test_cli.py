@@ -254,3 +254,14 @@ def test_progress_bar_draws_on_a_stream():
     bar(50, 50)  # the end is always drawn
     bar.close()
     assert stream.getvalue() == "\r[" + "." * 30 + "] 0/50 steps\r[" + "#" * 30 + "] 50/50 steps\n"
+
+
+def test_help_names_the_bare_forms_that_open_the_app_and_each_command_its_own_usage(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps to the terminal's width
+    assert out.startswith("usage: initviz [-h] [--version] [COMMAND] [EXP.json | --preset NAME]")
+    assert "`initviz EXP.json`" in out and "`initviz --preset NAME`" in out
+    with pytest.raises(SystemExit):
+        cli.main(["stats", "--help"])
+    assert capsys.readouterr().out.startswith("usage: initviz stats [-h]")
