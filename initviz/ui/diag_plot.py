@@ -65,6 +65,7 @@ class CentredText(QGraphicsSimpleTextItem):
         self.setFont(hs.font(point_size))
         self.setBrush(QColor(hs.MUTED_TEXT))
         self.setZValue(100)
+        self.at_top = False  # True: centred across, near the top (clear of a guide line in the middle)
         view.sigResized.connect(self.recentre)
         self.hide()
 
@@ -79,4 +80,5 @@ class CentredText(QGraphicsSimpleTextItem):
 
     def recentre(self, *_: Any) -> None:
         box, rect = self.boundingRect(), self._view.rect()
-        self.setPos(max((rect.width() - box.width()) / 2, 2.0), max((rect.height() - box.height()) / 2, 2.0))
+        top = 6.0 if self.at_top else (rect.height() - box.height()) / 2
+        self.setPos(max((rect.width() - box.width()) / 2, 2.0), max(top, 2.0))

@@ -264,6 +264,7 @@ class RatioPlot(TimePlot):
         self.guide.setZValue(20)  # the label stays readable above the curves
         self.plot.addItem(self.guide, ignoreBounds=True)
         self.plot.setYRange(-5, -1)
+        self.note.at_top = True  # the guide runs through the middle
         self.lines: list[pg.PlotDataItem] = []
         self.chosen = 0
         self._colours = pg.colormap.get("viridis")
@@ -297,10 +298,26 @@ class RatioPlot(TimePlot):
         span = log_range(history.update_ratio, np.array([GUIDE_RATIO]))
         if span is not None:
             self.plot.setYRange(*span, padding=0)
-        if np.isinf(history.update_ratio).any():
-            self.note.show_text("∞ (not drawn): a layer's weights are constant")
+        note = ratio_note(history)
+        if note:
+            self.note.show_text(note)
         else:
             self.note.hide()
+
+
+def ratio_note(history: Any) -> str:
+    """Why some layers have no update:data line ("" when all do): inf when W is constant but
+    moves, 0/0 when neither W nor its update has any spread (all-equal weights, e.g. zeros, whose
+    gradients are all equal too: the layer never breaks its symmetry). Before the first update
+    every ratio is NaN; a diverged run's NaN is said by the loss plot."""
+    ratios = history.update_ratio[history.eval_steps > 0]
+    if getattr(history, "diverged_at", None) is not None:
+        ratios = ratios[history.eval_steps[history.eval_steps > 0] < history.diverged_at]
+    if np.isinf(ratios).any():
+        return "∞ (not drawn): a layer's weights are constant"
+    if np.isnan(ratios).any():
+        return "0/0 (not drawn): a layer's weights and\ntheir updates are all equal"
+    return ""
 
 
 BANDS = (("min", "max", 0.85), ("p01", "p99", 0.6), ("low", "high", 0.3))  # (lower, upper, blend to white)

@@ -220,3 +220,27 @@ def test_the_layer_chooser_follows_edits_and_keeps_the_chosen_layer(qtbot, make_
     document.insert_layers(0, [document.experiment.layers[0]])  # another count: rebuilt, the middle chosen
     assert box.count() == len(document.experiment.layers)
     assert box.currentIndex() == (box.count() - 1) // 2
+
+
+def test_the_ratio_plot_says_why_a_layer_has_no_line():
+    from types import SimpleNamespace
+    from initviz.ui.training_plots import ratio_note
+
+    def history(ratios, diverged_at=None):
+        ratios = np.array(ratios, dtype=np.float64).reshape(-1, 1)
+        return SimpleNamespace(update_ratio=ratios, eval_steps=np.arange(len(ratios)) * 10, diverged_at=diverged_at)
+    nan, inf = float("nan"), float("inf")
+    assert ratio_note(history([nan, 1e-3, 2e-3])) == ""  # NaN before the first update: nothing to say
+    assert ratio_note(history([nan, inf, inf])).startswith("∞ (not drawn)")  # W constant, moving
+    assert ratio_note(history([nan, nan, nan])).startswith("0/0 (not drawn)")  # zeros: W and ΔW all equal
+    assert ratio_note(history([nan, 1e-3, nan], diverged_at=15)) == ""  # the loss plot says it diverged
+
+
+def test_a_zero_initialised_run_explains_its_empty_ratio_plot(qtbot, make_panel):
+    import dataclasses
+    from initviz.model.experiment import Component
+    exp = spirals(steps=40)
+    exp = exp.replace(layers=tuple(dataclasses.replace(layer, init=Component("zeros")) for layer in exp.layers))
+    panel = make_panel(exp)
+    run_to_end(qtbot, panel)
+    assert panel.ratio.note.shown_text().startswith("0/0 (not drawn)")
