@@ -5,7 +5,9 @@ are drawn by :mod:`initviz.ui.report_figures`).
   layer and the gradient std at the first against depth, one line per combination of the other
   swept fields (a "scheme"); without it, the per-layer profiles (``a_std_profile``,
   ``grad_std_profile``) against the layer index. Repeats over ``seed`` are averaged in log
-  space (a geometric mean), as the y axis is logarithmic.
+  space (a geometric mean), as the y axis is logarithmic. Over ``MAX_LINES`` schemes (a 12 × 7
+  phase grid has 84), one slice of the grid is drawn and named: the swept field with the most
+  values varies, the others stay at their first value.
 - **phase heatmap** (:func:`phase_figures`): the measured gradient growth per layer,
   ``log10_grad_growth`` = log10(std ∂L/∂a¹ / std ∂L/∂a^L)/(L − 1), over σ_w² (x) × σ_b² (y) —
   the swept ``sigma_w2``/``sigma_b2``, or the middle layer's ``net_sigma_w2``/``net_sigma_b2``
@@ -32,6 +34,7 @@ REQUIRED = ("net_layers", "net_activation", "net_sigma_w2", "net_sigma_b2", "a_s
 GROUPING_EXCLUDED = ("depth", "seed")
 LINE_POINTS = 200
 ROUND_DIGITS = 12  # σ values equal to 12 significant digits are one column of the heatmap
+MAX_LINES = 12  # beyond this many schemes, the std-vs-depth figure draws one slice of the grid
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class DepthFigure:
     by_depth: bool
     activations: tuple[Series, ...]
     gradients: tuple[Series, ...]
+    shown: str = ""  # which schemes are drawn when not all are ("" when all are)
 
 
 @dataclass(frozen=True)
@@ -112,14 +116,34 @@ def _profile(rows: list[dict[str, Any]], column: str) -> tuple[np.ndarray, np.nd
     return np.arange(1, n + 1, dtype=np.float64), np.array(y, dtype=np.float64)
 
 
+def _slice(results: Results, groups: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """At most ``MAX_LINES`` groups and what they are: the swept field with the most values
+    varies (evenly thinned if it alone has too many), the others stay at their first value."""
+    if len(groups) <= MAX_LINES:
+        return groups, ""
+    keys = [c for c in results.swept if c not in GROUPING_EXCLUDED]
+    values = {k: list(dict.fromkeys(compact(row[k]) for row in results.rows)) for k in keys}
+    vary = max(keys, key=lambda k: len(values[k]))
+    fixed = {k: values[k][0] for k in keys if k != vary}
+    picked = {label: rows for label, rows in groups.items()
+              if all(compact(rows[0][k]) == v for k, v in fixed.items())}
+    labels = list(picked)
+    if len(labels) > MAX_LINES:
+        labels = [labels[i] for i in sorted({round(i) for i in np.linspace(0, len(labels) - 1, MAX_LINES)})]
+    where = [f"{k}={v}" for k, v in fixed.items()]
+    if len(labels) < len(picked):
+        where.append(f"{len(labels)} of the {len(picked)} values of {vary}")
+    return {label: picked[label] for label in labels}, f"{len(labels)} of {len(groups)} schemes: {', '.join(where)}"
+
+
 def depth_figure(results: Results) -> DepthFigure:
     """Std vs depth per group (see the module docstring)."""
     by_depth = "depth" in results.swept and len({row["depth"] for row in results.rows}) > 1
     pick = _by_depth if by_depth else _profile
     columns = ("a_std_last", "grad_std_first") if by_depth else ("a_std_profile", "grad_std_profile")
-    groups = _groups(results)
+    groups, shown = _slice(results, _groups(results))
     series = [[Series(label, *pick(rows, column)) for label, rows in groups.items()] for column in columns]
-    return DepthFigure(by_depth, tuple(series[0]), tuple(series[1]))
+    return DepthFigure(by_depth, tuple(series[0]), tuple(series[1]), shown)
 
 
 def _axis_column(results: Results, name: str) -> str:

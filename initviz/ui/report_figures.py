@@ -130,11 +130,15 @@ def draw_depth(figure: report.DepthFigure, path: Path, size: tuple[int, int]) ->
         widget.addItem(left, 0, 0)
         widget.addItem(_std_plot(figure.gradients, titles[1], x_label), 0, 1)
         if len(figure.activations) > 1:
-            widget.addItem(_legend(left, 3 if len(figure.activations) > 6 else 2), 1, 0, 1, 2)
+            legend = _legend(left, 3 if len(figure.activations) > 6 else 2)
+            if figure.shown:  # a slice of a bigger grid: said on the figure too, not only in the caption
+                legend.addItem(pg.PlotDataItem(pen=cosmetic_pen(hs.MUTED_TEXT, dp.LINE_PX)), figure.shown)
+            widget.addItem(legend, 1, 0, 1, 2)
         export.grab_png(widget, str(path), size)
     finally:
         _dispose(widget)
-    return f"{caption}; one line per {'scheme' if len(figure.activations) > 1 else 'sweep'}"
+    lines = f"one line per {'scheme' if len(figure.activations) > 1 else 'sweep'}"
+    return f"{caption}; {lines}" + (f" ({figure.shown})" if figure.shown else "")
 
 
 def _edges(values: np.ndarray) -> np.ndarray:

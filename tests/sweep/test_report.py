@@ -9,6 +9,7 @@ import pytest
 from initviz.engine import mean_field
 from initviz.errors import ExperimentError
 from initviz.sweep import read_csv, report, sweep_to_csv
+from initviz.sweep.table import compact
 from initviz.ui.report_figures import write_report
 
 from tests.sweep.helpers import tiny_spec
@@ -96,3 +97,23 @@ def test_a_csv_not_from_a_sweep_is_refused(tmp_path):
     (tmp_path / "y.csv").write_text("cell,a\n1,2,3\n")
     with pytest.raises(ExperimentError, match="line 2"):
         read_csv(tmp_path / "y.csv")
+
+
+def grid_results(w_values, b_values):
+    rows = [{"sigma_w2": w, "sigma_b2": b, "a_std_profile": [w, w / 2], "grad_std_profile": [b + 1, b + 2]}
+            for w in w_values for b in b_values]
+    return report.Results(["cell", "sigma_w2", "sigma_b2", "net_layers"], rows, ["sigma_w2", "sigma_b2"])
+
+
+def test_a_big_grid_draws_one_named_slice_of_its_schemes():
+    w_values, b_values = [0.25 * k for k in range(1, 13)], [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    figure = report.depth_figure(grid_results(w_values, b_values))  # 84 schemes, as resources/sweeps/tanh_phase
+    assert [s.label for s in figure.activations] == [f"sigma_w2={compact(w)}, sigma_b2=0.0" for w in w_values]
+    assert figure.shown == "12 of 84 schemes: sigma_b2=0.0"
+    assert list(figure.activations[3].y) == [1.0, 0.5]  # the cell's own profile
+    thinned = report.depth_figure(grid_results([float(k) for k in range(30)], [0.0, 0.1]))
+    assert len(thinned.activations) == report.MAX_LINES
+    assert thinned.activations[0].label.startswith("sigma_w2=0.0") and thinned.activations[-1].label.startswith("sigma_w2=29.0")
+    assert thinned.shown == "12 of 60 schemes: sigma_b2=0.0, 12 of the 30 values of sigma_w2"
+    small = report.depth_figure(grid_results([1.0, 2.0], [0.0, 0.1]))
+    assert len(small.activations) == 4 and small.shown == ""
