@@ -54,7 +54,7 @@ def render(experiment: Experiment, path: str, size: tuple[int, int], view: str =
            steps: int | None = None) -> None:
     """Draw one view of ``experiment`` (``headless.VIEWS``) to a PNG or SVG file, headless."""
     from initviz.ui.headless import render_view
-    with _without_offscreen_noise():
+    with without_offscreen_noise():
         render_view(experiment, path, size, view, theme, steps)
 
 
@@ -63,7 +63,7 @@ HARMLESS = ("This plugin does not support propagateSizeHints()",)
 
 
 @contextlib.contextmanager
-def _without_offscreen_noise():
+def without_offscreen_noise():
     """Drop :data:`HARMLESS` Qt messages while rendering; every other message goes on to the
     handler that was installed before (pytest-qt's in the tests) or to stderr."""
     def handler(mode, context, message):
