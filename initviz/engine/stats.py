@@ -119,17 +119,18 @@ def _quantiles_from_counts(counts: np.ndarray, lo: float, hi: float, qs: tuple[f
     return out
 
 
-def _moments(finite: np.ndarray, wide: np.ndarray | None = None) -> tuple[float | None, float | None]:
+def _moments(finite: np.ndarray, wide: np.ndarray | None = None,
+             total: float | None = None) -> tuple[float | None, float | None]:
     """Mean and std (population, ddof 0) of finite values, accumulated in float64:
     mean = Σx/n, std = √(Σ(x − mean)²/n) (two passes; numpy's pairwise sums, not a BLAS dot,
     whose last bits would depend on the thread count). ``wide``: a private float64 copy of
-    ``finite`` that may be centred and squared in place."""
+    ``finite`` that may be centred and squared in place; ``total``: its sum, when known."""
     n = finite.size
     if not n:
         return None, None
     if wide is None:
         wide = finite.astype(np.float64)  # a copy even of float64: it is centred in place
-    mean = float(np.add.reduce(wide)) / n
+    mean = (float(np.add.reduce(wide)) if total is None else total) / n
     if not math.isfinite(mean):
         return mean, None
     wide -= mean
@@ -161,7 +162,7 @@ def summarize(values: np.ndarray, bins: int = DEFAULT_BINS, cap: int = DEFAULT_C
             n_nan = int(np.count_nonzero(np.isnan(flat)))
             n_posinf = int(np.count_nonzero(flat == np.inf))
         if exact:
-            mean, std = _moments(finite, wide)
+            mean, std = _moments(finite, wide, total if wide is not None else None)
         del wide  # not held through the sampling and the histogram
         sample = finite if finite.size <= cap else finite[_sample_indices(finite.size, cap)]
         if not exact:

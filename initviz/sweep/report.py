@@ -94,8 +94,13 @@ def _geometric_mean(values: list[float]) -> float:
     return 10.0 ** (sum(logs) / len(logs)) if logs else math.nan
 
 
+def _scheme_keys(results: Results) -> list[str]:
+    """The swept fields that tell schemes apart (not depth, not seed)."""
+    return [c for c in results.swept if c not in GROUPING_EXCLUDED]
+
+
 def _groups(results: Results) -> dict[str, list[dict[str, Any]]]:
-    keys = [c for c in results.swept if c not in GROUPING_EXCLUDED]
+    keys = _scheme_keys(results)
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in results.rows:
         label = ", ".join(f"{k}={compact(row[k])}" for k in keys) or "every cell"
@@ -121,7 +126,7 @@ def _slice(results: Results, groups: dict[str, list[dict[str, Any]]]) -> tuple[d
     varies (evenly thinned if it alone has too many), the others stay at their first value."""
     if len(groups) <= MAX_LINES:
         return groups, ""
-    keys = [c for c in results.swept if c not in GROUPING_EXCLUDED]
+    keys = _scheme_keys(results)
     values = {k: list(dict.fromkeys(compact(row[k]) for row in results.rows)) for k in keys}
     vary = max(keys, key=lambda k: len(values[k]))
     fixed = {k: values[k][0] for k in keys if k != vary}

@@ -310,9 +310,10 @@ def ratio_note(history: Any) -> str:
     moves, 0/0 when neither W nor its update has any spread (all-equal weights, e.g. zeros, whose
     gradients are all equal too: the layer never breaks its symmetry). Before the first update
     every ratio is NaN; a diverged run's NaN is said by the loss plot."""
-    ratios = history.update_ratio[history.eval_steps > 0]
-    if getattr(history, "diverged_at", None) is not None:
-        ratios = ratios[history.eval_steps[history.eval_steps > 0] < history.diverged_at]
+    measured = history.eval_steps > 0
+    if history.diverged_at is not None:
+        measured &= history.eval_steps < history.diverged_at
+    ratios = history.update_ratio[measured]
     if np.isinf(ratios).any():
         return "∞ (not drawn): a layer's weights are constant"
     if np.isnan(ratios).any():
